@@ -1,0 +1,130 @@
+"""The one exception tree of psotrial.
+
+Every error a user can meet is a subclass of :class:`PsotrialError`, and its message
+names the offending input and, where there is a closed set, the valid choices::
+
+    PsotrialError
+    ├── ConfigError
+    ├── ProtocolError                  a protocol file is malformed (file, path, expected)
+    ├── NotFoundError                  a named thing (protocol, visit, form, test) does not exist
+    ├── PermissionDenied
+    ├── DataEntryError                 input that cannot be accepted as it is
+    │   └── FieldError(field, msg)     one field is wrong; ``field`` is a dotted path
+    ├── ScoringError                   an instrument cannot score malformed responses
+    │   ├── IncompleteResponsesError
+    │   └── ResponseOutOfRangeError
+    └── DerivationError
+        ├── MissingVariablesError(vars)
+        └── DuplicateRecordsError(by_vars)
+
+A missing-data rule is not an error: instruments return "not scored" with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "ConfigError",
+    "DataEntryError",
+    "DerivationError",
+    "DuplicateRecordsError",
+    "FieldError",
+    "IncompleteResponsesError",
+    "MissingVariablesError",
+    "NotFoundError",
+    "PermissionDenied",
+    "ProtocolError",
+    "PsotrialError",
+    "ResponseOutOfRangeError",
+    "ScoringError",
+]
+
+
+class PsotrialError(Exception):
+    """Base of every psotrial error."""
+
+
+class ConfigError(PsotrialError):
+    """The configuration (environment, settings) is invalid."""
+
+
+class ProtocolError(PsotrialError):
+    """A protocol definition is malformed.
+
+    ``problems`` holds every problem found, each as ``(path, message)``, so a validator
+    can report them all at once.
+    """
+
+    def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        lines = [f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in problems]
+        super().__init__("\n".join(lines) if lines else f"{source}: invalid protocol")
+
+
+class NotFoundError(PsotrialError):
+    """A named thing does not exist; the message lists what does."""
+
+    def __init__(self, kind: str, name: str, choices: Iterable[str] = ()) -> None:
+        self.kind = kind
+        self.name = name
+        self.choices = sorted(choices)
+        msg = f"unknown {kind} {name!r}"
+        if self.choices:
+            msg += f"; expected one of: {', '.join(self.choices)}"
+        super().__init__(msg)
+
+
+class PermissionDenied(PsotrialError):
+    """The acting user may not do this."""
+
+
+class DataEntryError(PsotrialError):
+    """Input that cannot be accepted as it is."""
+
+
+class FieldError(DataEntryError):
+    """One field of an input is wrong; ``field`` is its dotted path."""
+
+    def __init__(self, field: str, msg: str) -> None:
+        self.field = field
+        self.msg = msg
+        super().__init__(f"{field}: {msg}")
+
+
+class ScoringError(PsotrialError):
+    """An instrument was given responses it cannot score (malformed, not merely missing)."""
+
+    def __init__(self, field: str, msg: str) -> None:
+        self.field = field
+        self.msg = msg
+        super().__init__(f"{field}: {msg}")
+
+
+class IncompleteResponsesError(ScoringError):
+    """A response that the instrument requires is absent."""
+
+
+class ResponseOutOfRangeError(ScoringError):
+    """A response is of the wrong type or outside the allowed values."""
+
+
+class DerivationError(PsotrialError):
+    """A dataset derivation cannot be carried out on its input."""
+
+
+class MissingVariablesError(DerivationError):
+    """Input dataset lacks required variables."""
+
+    def __init__(self, variables: Sequence[str]) -> None:
+        self.variables = list(variables)
+        super().__init__(f"required variables missing: {', '.join(self.variables)}")
+
+
+class DuplicateRecordsError(DerivationError):
+    """More than one record where the by-variables should identify one."""
+
+    def __init__(self, by_vars: Sequence[str]) -> None:
+        self.by_vars = list(by_vars)
+        super().__init__(f"duplicate records by {', '.join(self.by_vars)}")
