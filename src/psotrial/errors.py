@@ -9,7 +9,8 @@ names the offending input and, where there is a closed set, the valid choices::
     ├── NotFoundError                  a named thing (protocol, visit, form, test) does not exist
     ├── PermissionDenied
     ├── DataEntryError                 input that cannot be accepted as it is
-    │   └── FieldError(field, msg)     one field is wrong; ``field`` is a dotted path
+    │   ├── FieldError(field, msg)     one field is wrong; ``field`` is a dotted path
+    │   └── FieldErrors(errors)        several fields are wrong, each a FieldError
     ├── ScoringError                   an instrument cannot score malformed responses
     │   ├── IncompleteResponsesError
     │   └── ResponseOutOfRangeError
@@ -30,6 +31,7 @@ __all__ = [
     "DerivationError",
     "DuplicateRecordsError",
     "FieldError",
+    "FieldErrors",
     "IncompleteResponsesError",
     "MissingVariablesError",
     "NotFoundError",
@@ -59,7 +61,9 @@ class ProtocolError(PsotrialError):
     def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
         self.source = source
         self.problems = list(problems)
-        lines = [f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in problems]
+        lines = [
+            f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in problems
+        ]
         super().__init__("\n".join(lines) if lines else f"{source}: invalid protocol")
 
 
@@ -91,6 +95,14 @@ class FieldError(DataEntryError):
         self.field = field
         self.msg = msg
         super().__init__(f"{field}: {msg}")
+
+
+class FieldErrors(DataEntryError):
+    """Several fields are wrong at once; ``errors`` lists each, one line per field."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
 
 
 class ScoringError(PsotrialError):

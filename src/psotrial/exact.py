@@ -7,7 +7,7 @@ never on binary floats. A float given by a caller is read through its shortest r
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from psotrial.errors import ResponseOutOfRangeError

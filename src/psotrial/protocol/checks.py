@@ -49,14 +49,20 @@ def check_protocol(protocol: Protocol) -> list[Problem]:
     for i, visit in enumerate(protocol.visits):
         if visit.epoch not in epochs:
             problems.append(
-                (f"visits[{i}].epoch", f"PROTO-E002 unknown epoch {visit.epoch!r}; "
-                 f"expected one of: {', '.join(sorted(epochs))}")
+                (
+                    f"visits[{i}].epoch",
+                    f"PROTO-E002 unknown epoch {visit.epoch!r}; "
+                    f"expected one of: {', '.join(sorted(epochs))}",
+                )
             )
         for j, code in enumerate(visit.forms):
             if code not in forms:
                 problems.append(
-                    (f"visits[{i}].forms[{j}]", f"PROTO-E003 unknown form {code!r}; "
-                     f"expected one of: {', '.join(sorted(forms))}")
+                    (
+                        f"visits[{i}].forms[{j}]",
+                        f"PROTO-E003 unknown form {code!r}; "
+                        f"expected one of: {', '.join(sorted(forms))}",
+                    )
                 )
         if i and visit.day <= protocol.visits[i - 1].day:
             problems.append((f"visits[{i}].day", "PROTO-E007 visits must ascend by study day"))
@@ -78,14 +84,19 @@ def check_protocol(protocol: Protocol) -> list[Problem]:
                 problems.append((f"criteria[{i}].rule", f"PROTO-E005 {problem}"))
             elif fact.partition(".")[0] not in screening:
                 problems.append(
-                    (f"criteria[{i}].rule", f"PROTO-E008 fact {fact!r} is read at screening "
-                     f"but its form is not due at visit {protocol.visits[0].code!r}")
+                    (
+                        f"criteria[{i}].rule",
+                        f"PROTO-E008 fact {fact!r} is read at screening "
+                        f"but its form is not due at visit {protocol.visits[0].code!r}",
+                    )
                 )
 
     for i, outcome in enumerate(protocol.outcomes):
         for j, code in enumerate(outcome.visits):
             if code not in visits:
-                problems.append((f"outcomes[{i}].visits[{j}]", f"PROTO-E006 unknown visit {code!r}"))
+                problems.append(
+                    (f"outcomes[{i}].visits[{j}]", f"PROTO-E006 unknown visit {code!r}")
+                )
     return problems
 
 

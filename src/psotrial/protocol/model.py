@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from psotrial.errors import NotFoundError
-from psotrial.protocol.criteria import Criterion
 from psotrial.protocol.crfs import FormSpec
+from psotrial.protocol.criteria import Criterion
 from psotrial.protocol.outcomes import Outcome, ProtocolSettings
 from psotrial.protocol.study import Arm, Epoch, Identity, Site
 from psotrial.protocol.visits import Visit

@@ -42,13 +42,10 @@ class ProtocolSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     study_day: Literal["cdisc_day1_no_day0"] = "cdisc_day1_no_day0"
-    screening_window_days: int = Field(default=28, ge=1)
     baseline: Literal["last_non_missing_on_or_before_first_infusion"] = (
         "last_non_missing_on_or_before_first_infusion"
     )
-    analysis_visit: Literal["closest_to_target_earlier_on_tie"] = (
-        "closest_to_target_earlier_on_tie"
-    )
+    analysis_visit: Literal["closest_to_target_earlier_on_tie"] = "closest_to_target_earlier_on_tie"
     out_of_window: Literal["flag_and_exclude_from_primary"] = "flag_and_exclude_from_primary"
     relapse_primary: Literal["protocol", "npf"] = "protocol"
     relapse_sensitivity: Literal["protocol", "npf"] = "npf"
@@ -63,6 +60,4 @@ class ProtocolSettings(BaseModel):
         "planned_first_infusion_else_screening_date"
     )
     age: Literal["completed_years_at_screening"] = "completed_years_at_screening"
-    dose_weight: Literal["most_recent_on_or_before_infusion"] = (
-        "most_recent_on_or_before_infusion"
-    )
+    dose_weight: Literal["most_recent_on_or_before_infusion"] = "most_recent_on_or_before_infusion"

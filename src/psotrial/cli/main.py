@@ -1,0 +1,54 @@
+"""The ``psotrial`` command: JSON in, JSON (``--json``) or a readable table out.
+
+Exit status: 0 on success; 2 with a one-line error on bad input (``psotrial: error: ...``);
+1 where a command reports a negative verdict (``protocol validate`` on a bad file).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from psotrial.cli import labs, protocol, score
+from psotrial.cli.response import response
+from psotrial.cli.schedule import dose, schedule
+from psotrial.cli.screening import eligibility
+from psotrial.errors import FieldErrors, PsotrialError
+
+__all__ = ["app", "main", "run"]
+
+app = typer.Typer(
+    name="psotrial",
+    help="psotrial: the data system of the NCT03745417 psoriasis UC-MSC trial.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(protocol.app, name="protocol")
+app.add_typer(score.app, name="score")
+app.add_typer(labs.app, name="labs")
+app.command("eligibility")(eligibility)
+app.command("response")(response)
+app.command("schedule")(schedule)
+app.command("dose")(dose)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit status (errors become one line on stderr)."""
+    try:
+        app(args=argv, prog_name="psotrial")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0
+    except FieldErrors as exc:
+        problems = "; ".join(str(error) for error in exc.errors)
+        print(f"psotrial: error: {len(exc.errors)} problems: {problems}", file=sys.stderr)
+        return 2
+    except PsotrialError as exc:
+        print(f"psotrial: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
