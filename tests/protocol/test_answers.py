@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -28,10 +28,16 @@ def spec(**kwargs: Any) -> ItemSpec:
         ({"type": "decimal"}, 0.1, Decimal("0.1")),
         ({"type": "boolean"}, False, False),
         ({"type": "date"}, "2026-02-23", date(2026, 2, 23)),
-        ({"type": "datetime"}, "2026-03-02T01:30:00Z",
-         datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)),
-        ({"type": "datetime"}, "2026-03-02T09:30:00+08:00",
-         datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=8)))),
+        (
+            {"type": "datetime"},
+            "2026-03-02T01:30:00Z",
+            datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
+        ),
+        (
+            {"type": "datetime"},
+            "2026-03-02T09:30:00+08:00",
+            datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+        ),
         ({"type": "choice", "choices": [{"code": 0, "label": "no"}]}, 0, 0),
         ({"type": "text"}, "hello", "hello"),
         ({"type": "date", "nullable": True}, None, None),
@@ -68,9 +74,7 @@ def test_read_item_refuses_invalid(item: dict[str, Any], value: object, message:
 
 
 def test_read_form_nested_items_flatten() -> None:
-    values = read_form(
-        PROTOCOL.form("pasi"), {"head": {"erythema": 2, "area_pct": Decimal("15")}}
-    )
+    values = read_form(PROTOCOL.form("pasi"), {"head": {"erythema": 2, "area_pct": Decimal("15")}})
     assert values == {"head.erythema": 2, "head.area_pct": Decimal("15")}
 
 

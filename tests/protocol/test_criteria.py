@@ -68,10 +68,14 @@ def test_iter_facts_lists_each_fact_once_in_order() -> None:
     ("data", "message"),
     [
         ({"id": "EX01", "kind": "exclusion", "text": "t"}, "needs a rule"),
-        ({"id": "IN01", "kind": "exclusion", "text": "t", "investigator_confirms": True},
-         "starts with 'EX'"),
-        ({"id": "X1", "kind": "inclusion", "text": "t", "investigator_confirms": True},
-         "should match pattern"),
+        (
+            {"id": "IN01", "kind": "exclusion", "text": "t", "investigator_confirms": True},
+            "starts with 'EX'",
+        ),
+        (
+            {"id": "X1", "kind": "inclusion", "text": "t", "investigator_confirms": True},
+            "should match pattern",
+        ),
     ],
 )
 def test_criterion_malformed_is_refused(data: dict[str, Any], message: str) -> None:

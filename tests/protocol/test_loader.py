@@ -47,7 +47,7 @@ def test_load_protocol_unknown_name_lists_builtins() -> None:
 
 
 def test_load_protocol_missing_file_names_it(tmp_path: Path) -> None:
-    with pytest.raises(NotFoundError, match="nope.yaml"):
+    with pytest.raises(NotFoundError, match=r"nope\.yaml"):
         load_protocol(tmp_path / "nope.yaml")
 
 
@@ -64,9 +64,11 @@ def test_parse_protocol_yaml_syntax_error_names_line() -> None:
 
 
 def test_parse_protocol_reports_every_problem_with_path() -> None:
-    text = BASE_TEXT.replace("cells_per_kg: 2000000", "cells_per_kg: lots").replace(
-        "window_before: 27", "window_before: -1"
-    ).replace("{fact: pasi.total, op: \">\", value: 7}", "{fact: pasi.total, op: \"=>\", value: 7}")
+    text = (
+        BASE_TEXT.replace("cells_per_kg: 2000000", "cells_per_kg: lots")
+        .replace("window_before: 27", "window_before: -1")
+        .replace('{fact: pasi.total, op: ">", value: 7}', '{fact: pasi.total, op: "=>", value: 7}')
+    )
     with pytest.raises(ProtocolError) as caught:
         parse_protocol(text, source="bad.yaml")
     paths = [path for path, _ in caught.value.problems]

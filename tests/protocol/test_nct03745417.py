@@ -49,7 +49,10 @@ REGISTRY_OUTCOMES = [
     ),
     ("PASI-50", "12 weeks (plus or minus 3 days) after treatment"),
     ("PASI-75", "12 weeks (plus or minus 3 days) after treatment"),
-    ("Pruritus Scores on the Visual Analogue Scale", "12 weeks (plus or minus 3 days) after treatment"),
+    (
+        "Pruritus Scores on the Visual Analogue Scale",
+        "12 weeks (plus or minus 3 days) after treatment",
+    ),
     ("the Body Surface Area (BSA%)", "12 weeks (plus or minus 3 days) after treatment"),
     ("the Dermatology Life Quality Index(DLQI)", "12 weeks (plus or minus 3 days) after treatment"),
 ]

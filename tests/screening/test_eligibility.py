@@ -40,7 +40,9 @@ def test_evaluate_eligibility_example_record_is_eligible() -> None:
     assert [c["id"] for c in result["criteria"]] == [c.id for c in PROTOCOL.criteria]
 
 
-def set_pasi(record: Record, head: tuple[int, int, int, int], trunk: tuple[int, int, int, int]) -> None:
+def set_pasi(
+    record: Record, head: tuple[int, int, int, int], trunk: tuple[int, int, int, int]
+) -> None:
     """Head and trunk signs and area %, other regions clear."""
     pasi: dict[str, Any] = {}
     for region, (e, i, d, area) in (
@@ -145,7 +147,9 @@ def test_evaluate_eligibility_ex04_sds_raw_boundary(raw: int, expected: str) -> 
 
 def test_evaluate_eligibility_ex04_truncated_setting_admits_sds_43() -> None:
     protocol = PROTOCOL.model_copy(
-        update={"settings": PROTOCOL.settings.model_copy(update={"zung_comparison": "truncated_index"})}
+        update={
+            "settings": PROTOCOL.settings.model_copy(update={"zung_comparison": "truncated_index"})
+        }
     )
     record = example()
     record["forms"]["zung_sds"] = zung_sds_answers(43)
@@ -246,7 +250,8 @@ def test_evaluate_eligibility_ex09_biologic_twelve_weeks_is_complete() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("80", "met"), ("80.1", "not_met")]  # ULN 40: exactly 2x is eligible
+    ("value", "expected"),
+    [("80", "met"), ("80.1", "not_met")],  # ULN 40: exactly 2x is eligible
 )
 def test_evaluate_eligibility_ex05_alt_twice_uln_boundary(value: str, expected: str) -> None:
     record = example()

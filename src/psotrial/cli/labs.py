@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import typer
 
 from psotrial.cli._io import print_json, print_table
@@ -39,5 +38,3 @@ def grade(source: Source, as_json: JsonFlag = False) -> None:
         ["term", "grade", "reason"],
         [(g.term, "-" if g.grade is None else g.grade, g.reason) for g in grades],
     )
-
-

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from psotrial.cli._io import console, print_json, print_table
 from psotrial.cli.score import JsonFlag, Source, read_object
 from psotrial.errors import FieldError
+from psotrial.exact import round_half_up
 from psotrial.instruments.response import compute_response
 
 
@@ -25,23 +26,28 @@ def response(source: Source, as_json: JsonFlag = False) -> None:
         if not isinstance(entry["visit"], str):
             raise FieldError(f"values[{i}].visit", f"expected a visit code, got {entry['visit']!r}")
         values.append((entry["visit"], entry["pasi"]))
-    result = compute_response(data["baseline"], values).to_dict()
+    result = compute_response(data["baseline"], values)
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     print_table(
         f"PASI response from baseline {data['baseline']}",
         ["visit", "PASI", "improvement %", "PASI-50", "PASI-75", "PASI-90", "PASI-100"],
         [
-            (v["visit"], v["pasi"], v["improvement_pct"], *(_tick(v[k]) for k in
-             ("pasi50", "pasi75", "pasi90", "pasi100")))
-            for v in result["visits"]
+            (
+                v.visit,
+                v.pasi,
+                round_half_up(v.improvement, 2),
+                *(_tick(flag) for flag in (v.pasi50, v.pasi75, v.pasi90, v.pasi100)),
+            )
+            for v in result.visits
         ],
     )
-    for name, relapse in result["relapse"].items():
-        console.print(f"relapse ({name}): " + (f"yes, at {relapse['visit']}" if relapse["relapsed"] else "no"))
-    rebound = result["rebound"]
-    console.print("rebound: " + (f"yes, at {rebound['visit']}" if rebound["rebound"] else "no"))
+    for name, relapse in (("protocol", result.relapse_protocol), ("NPF", result.relapse_npf)):
+        found = f"yes, at {relapse.visit}" if relapse.relapsed else "no"
+        console.print(f"relapse ({name}): {found}")
+    rebound = result.rebound
+    console.print("rebound: " + (f"yes, at {rebound.visit}" if rebound.rebound else "no"))
 
 
 def _tick(flag: bool) -> str:

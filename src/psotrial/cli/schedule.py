@@ -13,9 +13,7 @@ from psotrial.errors import FieldError
 from psotrial.protocol import DEFAULT_PROTOCOL, load_protocol
 from psotrial.schedule import build_schedule, plan_dose
 
-ProtocolOption = Annotated[
-    str, typer.Option("--protocol", help="Protocol name or YAML file.")
-]
+ProtocolOption = Annotated[str, typer.Option("--protocol", help="Protocol name or YAML file.")]
 ArmOption = Annotated[
     str | None, typer.Option("--arm", help="Arm code (needed when the protocol has several).")
 ]
@@ -23,7 +21,8 @@ ArmOption = Annotated[
 
 def schedule(
     first_infusion: Annotated[
-        str, typer.Option("--first-infusion", help="Date of the first infusion (Day 1), YYYY-MM-DD.")
+        str,
+        typer.Option("--first-infusion", help="Date of the first infusion (Day 1), YYYY-MM-DD."),
     ],
     weight_kg: Annotated[
         str | None, typer.Option("--weight-kg", help="Add the planned cells to infusion visits.")

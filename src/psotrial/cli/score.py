@@ -36,35 +36,33 @@ def read_object(source: str, keys: tuple[str, ...] | None = None) -> Mapping[str
 @app.command("pasi")
 def pasi(source: Source, as_json: JsonFlag = False) -> None:
     """PASI from region signs (0-4) and area (area_pct 0-100 or area 0-6)."""
-    result = compute_pasi(read_object(source)).to_dict()
+    result = compute_pasi(read_object(source))
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
-    regions = result["regions"]
     print_table(
-        f"PASI {result['pasi']}",
+        f"PASI {result.pasi}",
         ["region", "erythema", "induration", "desquamation", "area %", "area", "score"],
         [
-            (name, r["erythema"], r["induration"], r["desquamation"], r["area_pct"], r["area"],
-             r["score"])
-            for name, r in regions.items()
+            (name, r.erythema, r.induration, r.desquamation, r.area_pct, r.area, r.score)
+            for name, r in result.regions.items()
         ],
     )
-    _print_warnings(result["warnings"])
+    for warning in result.warnings:
+        console.print(f"warning: {warning}")
 
 
 @app.command("dlqi")
 def dlqi(source: Source, as_json: JsonFlag = False) -> None:
     """DLQI total, band and subscales (q1-q10 with q7 as q7a/q7b)."""
-    result = compute_dlqi(read_object(source)).to_dict()
+    result = compute_dlqi(read_object(source))
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
-    total = result["total"]
-    title = f"DLQI {total} ({result['band']})" if total is not None else "DLQI not scored"
-    print_table(title, ["subscale", "score"], list(result["subscales"].items()))
-    if result.get("reason"):
-        console.print(result["reason"])
+    title = f"DLQI {result.total} ({result.band})" if result.total is not None else "DLQI"
+    print_table(title, ["subscale", "score"], list(result.subscales.items()))
+    if result.reason:
+        console.print(result.reason)
 
 
 @app.command("zung")
@@ -89,16 +87,16 @@ def zung(source: Source, as_json: JsonFlag = False) -> None:
 @app.command("bsa")
 def bsa(source: Source, as_json: JsonFlag = False) -> None:
     """BSA % from palms per region (palm method: one palm = 1%)."""
-    result = compute_bsa(read_object(source)).to_dict()
+    result = compute_bsa(read_object(source))
     if as_json:
-        print_json(result)
+        print_json(result.to_dict())
         return
     print_table(
-        f"BSA {result['bsa_pct']}%",
+        f"BSA {result.bsa_pct}%",
         ["region", "palms", "% BSA", "% of region", "PASI area"],
         [
-            (name, r["palms"], r["pct"], r["involvement_pct"], r["pasi_area"])
-            for name, r in result["regions"].items()
+            (name, r.palms, r.pct, r.involvement_pct, r.pasi_area)
+            for name, r in result.regions.items()
         ],
     )
 
@@ -114,8 +112,3 @@ def itch(source: Source, as_json: JsonFlag = False) -> None:
         print_json(result)
         return
     console.print(f"Itch VAS {result['vas_mm']} mm: {result['band']}")
-
-
-def _print_warnings(warnings: list[str]) -> None:
-    for warning in warnings:
-        console.print(f"warning: {warning}")

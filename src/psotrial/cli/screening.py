@@ -28,10 +28,14 @@ def eligibility(
     ] = None,
     protocol_name: Annotated[
         str | None,
-        typer.Option("--protocol", help="Protocol name or file (default: the record's, else "
-                     f"{DEFAULT_PROTOCOL})."),
+        typer.Option(
+            "--protocol",
+            help=f"Protocol name or file (default: the record's, else {DEFAULT_PROTOCOL}).",
+        ),
     ] = None,
-    schema: Annotated[bool, typer.Option("--schema", help="Print the record's JSON Schema.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the record's JSON Schema.")
+    ] = False,
     example: Annotated[
         bool, typer.Option("--example", help="Print a complete record of an eligible candidate.")
     ] = False,
@@ -55,9 +59,6 @@ def eligibility(
         f"Eligibility for {protocol.identity.registry_id} "
         f"(washouts from the {result.reference.source} {result.reference.on})",
         ["id", "status", "reason"],
-        [
-            (c.id, f"[{_STATUS_STYLE[c.status]}]{c.status}[/]", c.reason)
-            for c in result.criteria
-        ],
+        [(c.id, f"[{_STATUS_STYLE[c.status]}]{c.status}[/]", c.reason) for c in result.criteria],
     )
     console.print("[bold green]ELIGIBLE[/]" if result.eligible else "[bold red]NOT ELIGIBLE[/]")

@@ -5,8 +5,8 @@ raises :class:`~psotrial.errors.ProtocolError` listing every problem with its pa
 """
 
 from psotrial.protocol.checks import check_protocol
-from psotrial.protocol.criteria import Criterion, Rule, iter_facts
 from psotrial.protocol.crfs import Choice, FormSpec, ItemSpec, LabTestSpec
+from psotrial.protocol.criteria import Criterion, Rule, iter_facts
 from psotrial.protocol.loader import DEFAULT_PROTOCOL, list_protocols, load_protocol, parse_protocol
 from psotrial.protocol.model import Protocol
 from psotrial.protocol.outcomes import Outcome, ProtocolSettings

@@ -106,7 +106,10 @@ def _evaluate(
         rule_reason = "; ".join(outcome.reasons)
         if outcome.value is None:
             return _verdict(
-                criterion, "cannot_evaluate", f"cannot evaluate: {rule_reason}", values,
+                criterion,
+                "cannot_evaluate",
+                f"cannot evaluate: {rule_reason}",
+                values,
                 outcome.missing,
             )
         passes = outcome.value if criterion.kind == "inclusion" else not outcome.value

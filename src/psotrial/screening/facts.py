@@ -65,7 +65,9 @@ def compute_facts(protocol: Protocol, record: ScreeningRecord) -> Facts:
             continue
         answers = record.forms.get(form.code, {})
         missing = [item.name for item in form.items if item.required and item.name not in answers]
-        for name, (value, reason) in derive(form, answers, missing, record, protocol.settings).items():
+        for name, (value, reason) in derive(
+            form, answers, missing, record, protocol.settings
+        ).items():
             if reason is None:
                 values[f"{form.code}.{name}"] = value
             else:

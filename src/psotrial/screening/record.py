@@ -87,9 +87,7 @@ def read_screening_record(protocol: Protocol, data: object) -> ScreeningRecord:
         and first_infusion is not None
         and first_infusion < screening_date
     ):
-        problems.append(
-            FieldError("planned_first_infusion", "cannot be before the screening date")
-        )
+        problems.append(FieldError("planned_first_infusion", "cannot be before the screening date"))
     if len(problems) == 1:
         raise problems[0]
     if problems:
@@ -108,9 +106,7 @@ def _date(value: object, name: str, problems: list[FieldError]) -> date | None:
     return None
 
 
-def _confirmations(
-    protocol: Protocol, raw: object, problems: list[FieldError]
-) -> dict[str, bool]:
+def _confirmations(protocol: Protocol, raw: object, problems: list[FieldError]) -> dict[str, bool]:
     confirmable = [c.id for c in protocol.criteria if c.investigator_confirms]
     if raw is None:
         return {}
@@ -128,7 +124,9 @@ def _confirmations(
                 )
             )
         elif value is not None and not isinstance(value, bool):
-            problems.append(FieldError(f"confirmations.{key}", f"expected true or false, got {value!r}"))
+            problems.append(
+                FieldError(f"confirmations.{key}", f"expected true or false, got {value!r}")
+            )
         elif value is not None:
             confirmations[key] = value
     return confirmations

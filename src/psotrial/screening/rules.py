@@ -75,7 +75,7 @@ def evaluate_rule(rule: Rule, facts: Facts, reference: Reference) -> Outcome:
 
 def _combine(rule: AllRule | AnyRule, facts: Facts, reference: Reference) -> Outcome:
     parts = [evaluate_rule(part, facts, reference) for part in _parts(rule)]
-    deciding = False if isinstance(rule, AllRule) else True
+    deciding = not isinstance(rule, AllRule)  # all: one false decides; any: one true
     values = {k: v for part in parts for k, v in part.values.items()}
     decided = [part for part in parts if part.value is deciding]
     if decided:
@@ -117,9 +117,7 @@ def _compare(rule: CompareRule, facts: Facts) -> Outcome:
         right = rule.times * base + rule.plus
         shown = _show_ref(rule, base, right)
         values = {rule.fact: left, rule.ref: base}
-    if rule.op in ("<", "<=", ">", ">=") and not (
-        _is_number(left) and _is_number(right)
-    ):
+    if rule.op in ("<", "<=", ">", ">=") and not (_is_number(left) and _is_number(right)):
         raise DataEntryError(f"{rule.fact}: cannot compare {left!r} {rule.op} {right!r}")
     holds = _OPERATORS[rule.op](left, right)
     if rule.op in ("==", "!=") and rule.ref is None:

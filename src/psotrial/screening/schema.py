@@ -10,8 +10,12 @@ from typing import Any
 
 from psotrial.protocol import FormSpec, ItemSpec, Protocol
 
-__all__ = ["EXAMPLE_PLANNED_FIRST_INFUSION", "EXAMPLE_SCREENING_DATE", "build_example_record",
-           "build_record_schema"]
+__all__ = [
+    "EXAMPLE_PLANNED_FIRST_INFUSION",
+    "EXAMPLE_SCREENING_DATE",
+    "build_example_record",
+    "build_record_schema",
+]
 
 # Synthetic example dates: screening one week before the planned first infusion.
 EXAMPLE_SCREENING_DATE = "2026-02-23"
