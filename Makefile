@@ -12,10 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Until the web application lands: the protocol, then a sample (synthetic) participant.
 run: $(STAMP)
-	$(BIN)/psotrial protocol show
-	$(BIN)/psotrial schedule --first-infusion 2026-03-02
-	$(BIN)/psotrial dose --weight-kg 61.5
+	@$(BIN)/psotrial protocol show
+	@echo
+	@echo "Sample participant (synthetic): first infusion 2026-03-02, weight 61.5 kg"
+	@$(BIN)/psotrial schedule --first-infusion 2026-03-02 --weight-kg 61.5
+	@$(BIN)/psotrial dose --weight-kg 61.5
 
 test: $(STAMP)
 	$(BIN)/pytest -q
