@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from psotrial.errors import FieldError, FieldErrors
 from psotrial.protocol import load_protocol
@@ -340,3 +343,29 @@ def test_read_screening_record_reports_every_problem() -> None:
         read_screening_record(PROTOCOL, record)
     fields = [error.field for error in caught.value.errors]
     assert fields == ["screening_date", "forms.labs.PLT.unit", "confirmations.IN01"]
+
+
+@given(tenths=st.integers(min_value=0, max_value=10_000))
+@settings(max_examples=200, deadline=None)
+def test_evaluate_eligibility_platelet_rule_is_exact(tenths: int) -> None:
+    value = Decimal(tenths).scaleb(-1)
+    record = example()
+    record["forms"]["labs"]["PLT"]["value"] = value
+    assert (status_of(record, "EX05") == "not_met") is (value < 75)
+
+
+@given(days=st.integers(min_value=-30, max_value=400))
+@settings(max_examples=100, deadline=None)
+def test_evaluate_eligibility_topical_washout_is_fewer_than_14_days(days: int) -> None:
+    record = example()
+    last_use = date(2026, 3, 2) - timedelta(days=days)
+    record["forms"]["prior_therapies"]["topical_last_date"] = last_use.isoformat()
+    assert (status_of(record, "EX09") == "not_met") is (days < 14)
+
+
+def test_evaluate_eligibility_sister_protocol_example_is_eligible() -> None:
+    sister = load_protocol("nct03265613")
+    record = build_example_record(sister)
+    assert record["protocol"] == "nct03265613"
+    result = evaluate_eligibility(sister, read_screening_record(sister, record))
+    assert result.eligible
