@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from psotrial.errors import DataEntryError
+from psotrial.jsoncodec import to_json
 
 __all__ = ["console", "print_json", "print_table", "read_json", "to_json"]
 
@@ -44,20 +44,6 @@ def read_json(source: str) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise DataEntryError(f"{name} is not a number psotrial accepts")
-
-
-def to_json(value: Any) -> Any:
-    """Make a result JSON-ready: Decimal to number, dates to ISO 8601, tuples to lists."""
-    if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): to_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
-    return value
 
 
 def print_json(value: Any) -> None:

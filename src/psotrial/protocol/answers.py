@@ -143,6 +143,9 @@ def _read_number(spec: ItemSpec, value: object, field: str) -> int | Decimal:
         raise FieldError(field, exc.msg) from None
     if isinstance(value, str):
         raise FieldError(field, f"expected a number, got the text {value!r}")
+    if len(number.normalize().as_tuple().digits) > 15:
+        # Stored JSON keeps 15 significant digits exactly; refuse rather than round.
+        raise FieldError(field, f"expected at most 15 significant digits, got {value!r}")
     bounds = _describe_range(spec)
     if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
         unit = f" {spec.unit}" if spec.unit else ""
