@@ -30,7 +30,7 @@ the last treatment-epoch visit is done, ``on_treatment`` after the first infusio
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,8 +45,8 @@ class _Strict(BaseModel):
 class Screening(_Strict):
     """The screening visit: its date, forms and the investigator's confirmations."""
 
-    date: date
-    planned_first_infusion: date | None = None
+    date: dt.date
+    planned_first_infusion: dt.date | None = None
     forms: dict[str, dict[str, Any]]
     confirmations: dict[str, bool] = Field(default_factory=dict)
 
@@ -54,14 +54,14 @@ class Screening(_Strict):
 class Enrolment(_Strict):
     """Enrolment of an eligible candidate; the first infusion is Day 1."""
 
-    first_infusion: date
+    first_infusion: dt.date
 
 
 class VisitRecord(_Strict):
     """One visit as done: its actual date and the forms collected."""
 
     visit: str
-    date: date
+    date: dt.date
     forms: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
@@ -76,7 +76,7 @@ class LogRecord(_Strict):
 class Withdrawal(_Strict):
     """Withdrawal from the study, with its date and reason."""
 
-    date: date
+    date: dt.date
     reason: str = Field(min_length=1)
 
 
