@@ -7,6 +7,9 @@ names the offending input and, where there is a closed set, the valid choices::
     ├── ConfigError
     ├── ProtocolError                  a protocol file is malformed (file, path, expected)
     ├── NotFoundError                  a named thing (protocol, visit, form, test) does not exist
+    ├── ConflictError                  a save based on a stale version; nothing was written
+    ├── LockedError                    the data is locked; a data manager can unlock it
+    ├── StateError                     an illegal transition; names both states
     ├── PermissionDenied
     ├── DataEntryError                 input that cannot be accepted as it is
     │   ├── FieldError(field, msg)     one field is wrong; ``field`` is a dotted path
@@ -27,12 +30,14 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "ConfigError",
+    "ConflictError",
     "DataEntryError",
     "DerivationError",
     "DuplicateRecordsError",
     "FieldError",
     "FieldErrors",
     "IncompleteResponsesError",
+    "LockedError",
     "MissingVariablesError",
     "NotFoundError",
     "PermissionDenied",
@@ -40,6 +45,7 @@ __all__ = [
     "PsotrialError",
     "ResponseOutOfRangeError",
     "ScoringError",
+    "StateError",
 ]
 
 
@@ -78,6 +84,18 @@ class NotFoundError(PsotrialError):
         if self.choices:
             msg += f"; expected one of: {', '.join(self.choices)}"
         super().__init__(msg)
+
+
+class ConflictError(PsotrialError):
+    """A save was based on a version that is no longer current; nothing was written."""
+
+
+class LockedError(PsotrialError):
+    """The form, participant or database is locked."""
+
+
+class StateError(PsotrialError):
+    """A transition that the lifecycle does not allow; the message names both states."""
 
 
 class PermissionDenied(PsotrialError):

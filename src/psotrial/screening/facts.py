@@ -21,6 +21,7 @@ from psotrial.instruments.dlqi import compute_dlqi
 from psotrial.instruments.pasi import compute_pasi
 from psotrial.instruments.zung import compute_zung
 from psotrial.protocol import FormSpec, Protocol, ProtocolSettings
+from psotrial.protocol.facts import DERIVED_FACTS
 from psotrial.screening.record import ScreeningRecord
 
 __all__ = ["Facts", "compute_age", "compute_facts"]
@@ -73,6 +74,10 @@ def compute_facts(protocol: Protocol, record: ScreeningRecord) -> Facts:
             else:
                 unavailable[f"{form.code}.{name}"] = reason
     return Facts(values, unavailable)
+
+
+def _names(form: FormSpec) -> tuple[str, ...]:
+    return DERIVED_FACTS.get(form.instrument or "", ())
 
 
 Derived = dict[str, tuple[Any, str | None]]

@@ -1,0 +1,300 @@
+"""Save a form: validate, score, edit-check, audit, in one transaction.
+
+``save_entry`` is the one path by which a form's data reaches the database, from the web,
+the CLI and the importer alike. It refuses (and writes nothing) when the data does not
+validate against the protocol's form, when the save was based on a stale version, when the
+form is locked, or when a change to complete data gives no reason.
+
+Form status: draft -> complete -> verified -> signed -> locked. Changing data that is
+complete or later needs a reason, returns the form to complete, and invalidates (visibly)
+any signature over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from psotrial.audit import ABSENT, Change, append_events
+from psotrial.capture.actors import Actor, require
+from psotrial.capture.participants import check_writable
+from psotrial.capture.progress import advance_status
+from psotrial.capture.queries import open_finding_queries
+from psotrial.capture.scoring import ScoringContext, score_form
+from psotrial.capture.signatures import invalidate_signatures
+from psotrial.db.models import FormEntry, Participant, Visit
+from psotrial.errors import ConflictError, FieldError, FieldErrors, LockedError, StateError
+from psotrial.jsoncodec import dumps_canonical, loads_exact
+from psotrial.protocol import FormSpec, Protocol
+from psotrial.protocol.answers import read_form
+
+__all__ = ["STATUSES", "SavedEntry", "entry_values", "find_entry", "save_entry"]
+
+STATUSES = ("draft", "complete", "verified", "signed", "locked")
+_FINAL = frozenset({"complete", "verified", "signed", "locked"})
+
+
+@dataclass(frozen=True)
+class SavedEntry:
+    """What a save produced: the entry, its scores, and the queries it opened."""
+
+    entry: FormEntry
+    scores: dict[str, Any]
+    queries: tuple[int, ...]
+    changed: tuple[str, ...]
+
+
+def find_entry(
+    session: Session, participant: Participant, visit: str, form: str, repeat: int = 0
+) -> FormEntry | None:
+    """The stored entry of ``form`` at ``visit``, or None."""
+    return session.scalars(
+        select(FormEntry).where(
+            FormEntry.participant_id == participant.id,
+            FormEntry.visit_code == visit,
+            FormEntry.form_code == form,
+            FormEntry.repeat_index == repeat,
+        )
+    ).first()
+
+
+def entry_values(entry: FormEntry) -> dict[str, Any]:
+    """An entry's stored answers, keyed by item name."""
+    values: dict[str, Any] = loads_exact(entry.data)
+    return values
+
+
+def save_entry(
+    session: Session,
+    *,
+    protocol: Protocol,
+    actor: Actor,
+    participant: Participant,
+    visit: str,
+    form: str,
+    data: Mapping[str, Any],
+    base_version: int,
+    status: str = "complete",
+    reason: str | None = None,
+    repeat: int = 0,
+    now: datetime | None = None,
+) -> SavedEntry:
+    """Validate, score, edit-check and store one form, with its audit events.
+
+    Args:
+        base_version: the version the user's edit started from (0 for a new entry).
+        status: ``draft`` (missing items allowed) or ``complete``.
+        reason: required when changing data that is complete or later.
+        repeat: the entry number of a repeating form (adverse events: 1, 2, ...).
+
+    Raises:
+        FieldError / FieldErrors: the data does not validate (every bad item is named).
+        ConflictError: ``base_version`` is not the stored version.
+        LockedError: the form, participant or database is locked.
+        StateError: the form is not collected at this visit, or the participant's status
+            does not allow it.
+    """
+    require(actor, "enter_data", participant.site.code)
+    check_writable(session, participant)
+    spec = _form_at_visit(protocol, participant, visit, form, repeat)
+    if status not in ("draft", "complete"):
+        raise FieldError("status", f"a save sets draft or complete, not {status!r}")
+    now = now or datetime.now(UTC)
+
+    entry = find_entry(session, participant, visit, form, repeat)
+    current_version = entry.version if entry else 0
+    if base_version != current_version:
+        who = f" by {entry.updated_by} at {entry.updated_at:%Y-%m-%d %H:%M} UTC" if entry else ""
+        raise ConflictError(
+            f"{form} at {visit} is at version {current_version}{who}; your change was based on "
+            f"version {base_version}. Reload the form and apply your change again."
+        )
+    if entry is not None and (entry.locked or entry.status == "locked"):
+        raise LockedError(f"{form} at {visit} is locked; a data manager can unlock it")
+
+    values = read_form(spec, data)
+    if status == "complete":
+        _require_complete(spec, values)
+    stored = _stored(values)
+    old = entry_values(entry) if entry else {}
+    changed = tuple(
+        sorted(k for k in set(old) | set(stored) if old.get(k, ABSENT) != stored.get(k, ABSENT))
+    )
+    if entry is not None and entry.status in _FINAL and changed and not (reason and reason.strip()):
+        raise FieldError(
+            "reason", f"{form} at {visit} is {entry.status}: give a reason for the change"
+        )
+
+    context = _context(session, protocol, participant, visit, values, now)
+    scores, findings = score_form(spec, values, context)
+    scores_json = dumps_canonical(scores)
+
+    if entry is None:
+        entry = FormEntry(
+            participant_id=participant.id,
+            visit_code=visit,
+            form_code=form,
+            repeat_index=repeat,
+            data=dumps_canonical(stored),
+            scores=scores_json,
+            status=status,
+            version=1,
+            locked=False,
+            created_at=now,
+            created_by=actor.username,
+            updated_at=now,
+            updated_by=actor.username,
+        )
+        session.add(entry)
+        session.flush()
+        changes = [
+            Change("create", "form_entry", str(entry.id), participant.id, name, new=stored[name])
+            for name in sorted(stored)
+        ]
+        changes.append(
+            Change("create", "form_entry", str(entry.id), participant.id, "status", new=status)
+        )
+    else:
+        old_status = entry.status
+        # Re-saving unchanged data keeps its verification and signature.
+        new_status = status if changed or old_status not in _FINAL else old_status
+        changes = [
+            Change(
+                "update",
+                "form_entry",
+                str(entry.id),
+                participant.id,
+                name,
+                old=old.get(name, ABSENT),
+                new=stored.get(name, ABSENT),
+                reason=reason,
+            )
+            for name in changed
+        ]
+        if new_status != old_status:
+            changes.append(
+                Change(
+                    "status",
+                    "form_entry",
+                    str(entry.id),
+                    participant.id,
+                    "status",
+                    old=old_status,
+                    new=new_status,
+                    reason=reason,
+                )
+            )
+        entry.data, entry.scores, entry.status = dumps_canonical(stored), scores_json, new_status
+        entry.version += 1
+        entry.updated_at, entry.updated_by = now, actor.username
+        if changed:
+            invalidate_signatures(
+                session,
+                actor=actor,
+                participant=participant,
+                entry=entry,
+                reason=f"signed data changed: {', '.join(changed)}",
+                now=now,
+            )
+    append_events(session, actor=actor.username, at=now, changes=changes)
+    queries = open_finding_queries(
+        session, actor=actor, participant=participant, entry=entry, findings=findings, now=now
+    )
+    advance_status(session, protocol=protocol, actor=actor, participant=participant, now=now)
+    return SavedEntry(entry, loads_exact(scores_json), tuple(queries), changed)
+
+
+def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as they are stored: JSON values (dates as ISO text, decimals exact)."""
+    return {name: loads_exact(dumps_canonical(value)) for name, value in values.items()}
+
+
+def _require_complete(spec: FormSpec, values: Mapping[str, Any]) -> None:
+    if spec.instrument == "labs":
+        return  # a panel is complete with the tests that were done
+    missing = [
+        FieldError(f"{spec.code}.{item.name}", "required; save as draft to finish later")
+        for item in spec.items
+        if item.required and item.name not in values
+    ]
+    if len(missing) == 1:
+        raise missing[0]
+    if missing:
+        raise FieldErrors(missing)
+
+
+def _form_at_visit(
+    protocol: Protocol, participant: Participant, visit: str, form: str, repeat: int
+) -> FormSpec:
+    planned = protocol.visit(visit)
+    spec = protocol.form(form)
+    if form not in planned.forms:
+        raise StateError(
+            f"{form} is not collected at {visit}; {visit} collects: {', '.join(planned.forms)}"
+        )
+    if spec.repeating != (repeat > 0):
+        raise FieldError(
+            "repeat",
+            f"{form} is {'a' if spec.repeating else 'not a'} repeating "
+            f"form: give {'a number from 1' if spec.repeating else '0'}",
+        )
+    if visit != protocol.visits[0].code and participant.participant_code is None:
+        raise StateError(
+            f"{participant.screening_number} is not enrolled ({participant.status}): "
+            f"only screening forms can be entered"
+        )
+    return spec
+
+
+def _context(
+    session: Session,
+    protocol: Protocol,
+    participant: Participant,
+    visit: str,
+    values: Mapping[str, Any],
+    now: datetime,
+) -> ScoringContext:
+    visit_date = session.scalar(
+        select(Visit.actual_date).where(
+            Visit.participant_id == participant.id, Visit.visit_code == visit
+        )
+    )
+    weight = _latest_weight(session, protocol, participant, visit_date)
+    return ScoringContext(
+        protocol=protocol,
+        screening_date=participant.screening_date,
+        recorded_on=now.date(),
+        latest_weight=weight,
+        cells_per_kg=protocol.arm().dosing.cells_per_kg,
+    )
+
+
+def _latest_weight(
+    session: Session, protocol: Protocol, participant: Participant, on: date | None
+) -> Decimal | None:
+    """The most recent weight on or before ``on`` (architecture.md: dose weight)."""
+    order = {v.code: i for i, v in enumerate(protocol.visits)}
+    rows = session.execute(
+        select(FormEntry.visit_code, FormEntry.data, Visit.actual_date)
+        .join(
+            Visit,
+            (Visit.participant_id == FormEntry.participant_id)
+            & (Visit.visit_code == FormEntry.visit_code),
+            isouter=True,
+        )
+        .where(FormEntry.participant_id == participant.id, FormEntry.form_code == "vital_signs")
+    ).all()
+    dated = []
+    for code, data, actual in rows:
+        when = actual or (participant.screening_date if code == protocol.visits[0].code else None)
+        weight = loads_exact(data).get("weight_kg")
+        if weight is None or (on is not None and when is not None and when > on):
+            continue
+        dated.append((when or date.min, order.get(code, 0), Decimal(weight)))
+    return max(dated)[2] if dated else None

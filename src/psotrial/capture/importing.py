@@ -1,0 +1,200 @@
+"""Import casebooks (JSON Lines, one participant per line) through the capture services.
+
+Imported data is validated, scored, edit-checked and audited exactly like typed data. Each
+line is its own transaction: a bad line is reported with its number and reason and nothing
+of that participant is written; the other lines go in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from psotrial.capture.actors import Actor
+from psotrial.capture.enrolment import CONFIRMATION_FORM, enrol, evaluate_screening
+from psotrial.capture.entries import save_entry
+from psotrial.capture.participants import ACTIVE, register_candidate, transition
+from psotrial.capture.visits import record_visit
+from psotrial.casebook import Casebook
+from psotrial.db.engine import transaction
+from psotrial.db.models import Participant
+from psotrial.errors import PsotrialError
+from psotrial.jsoncodec import loads_exact
+from psotrial.protocol import Protocol
+
+__all__ = ["MAX_LINE_BYTES", "import_casebook", "import_lines"]
+
+MAX_LINE_BYTES = 10 * 1024 * 1024
+
+
+def import_casebook(
+    session: Session, *, protocol: Protocol, actor: Actor, casebook: Casebook, now: datetime
+) -> Participant:
+    """Write one casebook through the services, in the caller's transaction."""
+    screening = casebook.screening
+    participant = register_candidate(
+        session,
+        actor=actor,
+        site=casebook.site,
+        screening_date=screening.date,
+        planned_first_infusion=screening.planned_first_infusion,
+        now=now,
+    )
+    record_visit(
+        session,
+        protocol=protocol,
+        actor=actor,
+        participant=participant,
+        visit=protocol.visits[0].code,
+        on=screening.date,
+        now=now,
+    )
+    forms = dict(screening.forms)
+    if screening.confirmations:
+        confirmation = dict(forms.get(CONFIRMATION_FORM, {}))
+        for criterion, value in screening.confirmations.items():
+            confirmation.setdefault(criterion.lower(), value)
+        forms[CONFIRMATION_FORM] = confirmation
+    for form, data in forms.items():
+        save_entry(
+            session,
+            protocol=protocol,
+            actor=actor,
+            participant=participant,
+            visit=protocol.visits[0].code,
+            form=form,
+            data=data,
+            base_version=0,
+            now=now,
+        )
+    if casebook.enrolment is None:
+        result = evaluate_screening(
+            session, protocol=protocol, actor=actor, participant=participant, now=now
+        )
+        failing = [c.id for c in result.criteria if c.status == "not_met"]
+        if failing:
+            transition(
+                session,
+                actor=actor,
+                participant=participant,
+                to="screen_failed",
+                on=screening.date,
+                reason="not met: " + ", ".join(failing),
+                now=now,
+            )
+        return participant
+    enrol(
+        session,
+        protocol=protocol,
+        actor=actor,
+        participant=participant,
+        first_infusion=casebook.enrolment.first_infusion,
+        on=screening.date,
+        now=now,
+    )
+    logs_by_visit: dict[str, list[Any]] = {}
+    for log in casebook.logs:
+        logs_by_visit.setdefault(log.visit, []).append(log)
+    repeats: dict[str, int] = {}
+    for visit in casebook.visits:
+        record_visit(
+            session,
+            protocol=protocol,
+            actor=actor,
+            participant=participant,
+            visit=visit.visit,
+            on=visit.date,
+            now=now,
+        )
+        for form, data in visit.forms.items():
+            save_entry(
+                session,
+                protocol=protocol,
+                actor=actor,
+                participant=participant,
+                visit=visit.visit,
+                form=form,
+                data=data,
+                base_version=0,
+                now=now,
+            )
+        for log in logs_by_visit.pop(visit.visit, []):
+            repeats[log.form] = repeats.get(log.form, 0) + 1
+            save_entry(
+                session,
+                protocol=protocol,
+                actor=actor,
+                participant=participant,
+                visit=log.visit,
+                form=log.form,
+                data=log.data,
+                base_version=0,
+                repeat=repeats[log.form],
+                now=now,
+            )
+    if logs_by_visit:
+        raise PsotrialError(
+            f"logs name visits that are not in the casebook: {', '.join(sorted(logs_by_visit))}"
+        )
+    if casebook.withdrawal is not None and participant.status in ACTIVE:
+        transition(
+            session,
+            actor=actor,
+            participant=participant,
+            to="withdrawn",
+            on=casebook.withdrawal.date,
+            reason=casebook.withdrawal.reason,
+            now=now,
+        )
+    return participant
+
+
+def import_lines(
+    factory: sessionmaker[Session],
+    *,
+    protocol: Protocol,
+    actor: Actor,
+    lines: Iterable[bytes],
+    now: datetime | None = None,
+) -> Iterator[tuple[int, str | None, str | None]]:
+    """Import each line in its own transaction; yields (line number, participant, error)."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        stamp = now or datetime.now(UTC)
+        try:
+            casebook = _parse(raw)
+            with transaction(factory) as session:
+                participant = import_casebook(
+                    session, protocol=protocol, actor=actor, casebook=casebook, now=stamp
+                )
+                label = participant.participant_code or participant.screening_number
+            yield number, label, None
+        except (PsotrialError, ValueError) as exc:
+            yield number, None, " ".join(str(exc).split())
+
+
+def _parse(raw: bytes) -> Casebook:
+    if len(raw) > MAX_LINE_BYTES:
+        raise ValueError(f"line is {len(raw):,} bytes; at most {MAX_LINE_BYTES:,} are accepted")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
+    try:
+        data = loads_exact(text)
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from None
+    try:
+        return Casebook.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(
+            f"{where}: {first['msg']}"
+            + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
+        ) from None

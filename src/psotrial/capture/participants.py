@@ -1,0 +1,206 @@
+"""Participants: registration at screening, IDs, and the enforced lifecycle.
+
+    screening -> screen_failed | enrolled -> on_treatment -> follow_up -> completed
+    withdrawn from any active state (screening, enrolled, on_treatment, follow_up)
+
+Screening numbers are ``SITE-Snnn`` and participant IDs ``SITE-nnn``, handed out under a
+lock on the site row so that two concurrent registrations never share a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from psotrial.audit import Change, append_events
+from psotrial.capture.actors import Actor, require
+from psotrial.capture.study import get_study
+from psotrial.db.models import Participant, Site
+from psotrial.errors import FieldError, LockedError, NotFoundError, StateError
+
+__all__ = [
+    "ACTIVE",
+    "TRANSITIONS",
+    "check_writable",
+    "get_participant",
+    "next_participant_code",
+    "register_candidate",
+    "transition",
+]
+
+TRANSITIONS: Mapping[str, frozenset[str]] = {
+    "screening": frozenset({"screen_failed", "enrolled", "withdrawn"}),
+    "enrolled": frozenset({"on_treatment", "withdrawn"}),
+    "on_treatment": frozenset({"follow_up", "withdrawn"}),
+    "follow_up": frozenset({"completed", "withdrawn"}),
+    "screen_failed": frozenset(),
+    "completed": frozenset(),
+    "withdrawn": frozenset(),
+}
+ACTIVE = frozenset({"screening", "enrolled", "on_treatment", "follow_up"})
+
+
+def get_participant(session: Session, ref: str, *, for_update: bool = False) -> Participant:
+    """A participant by participant ID (``GZ01-001``) or screening number (``GZ01-S001``).
+
+    Raises:
+        NotFoundError: no such participant.
+    """
+    query = select(Participant).where(
+        or_(Participant.participant_code == ref, Participant.screening_number == ref)
+    )
+    if for_update:
+        query = query.with_for_update()
+    participant = session.scalar(query)
+    if participant is None:
+        raise NotFoundError("participant", ref)
+    return participant
+
+
+def check_writable(session: Session, participant: Participant) -> None:
+    """Refuse changes to a locked participant or a locked database."""
+    if get_study(session).locked:
+        raise LockedError("the database is locked; a data manager can unlock it with a reason")
+    if participant.locked:
+        raise LockedError(
+            f"participant {_label(participant)} is locked; a data manager can unlock it"
+        )
+
+
+def register_candidate(
+    session: Session,
+    *,
+    actor: Actor,
+    site: str,
+    screening_date: date,
+    planned_first_infusion: date | None = None,
+    now: datetime | None = None,
+) -> Participant:
+    """Register a screening candidate at ``site`` with the next screening number."""
+    require(actor, "enter_data", site)
+    study = get_study(session)
+    if study.locked:
+        raise LockedError("the database is locked; a data manager can unlock it with a reason")
+    row = _lock_site(session, site)
+    if planned_first_infusion is not None and planned_first_infusion < screening_date:
+        raise FieldError("planned_first_infusion", "cannot be before the screening date")
+    now = now or datetime.now(UTC)
+    number = f"{row.code}-S{row.next_screening_number:03d}"
+    row.next_screening_number += 1
+    participant = Participant(
+        study_id=study.id,
+        site_id=row.id,
+        screening_number=number,
+        participant_code=None,
+        status="screening",
+        status_date=screening_date,
+        screening_date=screening_date,
+        planned_first_infusion=planned_first_infusion,
+        locked=False,
+        version=1,
+        created_at=now,
+    )
+    session.add(participant)
+    session.flush()
+    append_events(
+        session,
+        actor=actor.username,
+        at=now,
+        changes=[
+            Change(
+                "create",
+                "participant",
+                str(participant.id),
+                participant.id,
+                "screening_number",
+                new=number,
+            ),
+            Change(
+                "create",
+                "participant",
+                str(participant.id),
+                participant.id,
+                "status",
+                new="screening",
+            ),
+        ],
+    )
+    return participant
+
+
+def next_participant_code(session: Session, participant: Participant) -> str:
+    """The next ``SITE-nnn`` at the participant's site (call inside the enrolling transaction)."""
+    row = _lock_site(session, participant.site.code)
+    code = f"{row.code}-{row.next_participant_number:03d}"
+    row.next_participant_number += 1
+    return code
+
+
+def transition(
+    session: Session,
+    *,
+    actor: Actor,
+    participant: Participant,
+    to: str,
+    on: date,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Participant:
+    """Move a participant to status ``to``.
+
+    Raises:
+        StateError: the lifecycle does not allow it (both states are named).
+        FieldError: a withdrawal or screen failure without a reason.
+    """
+    require(actor, "enter_data", participant.site.code)
+    check_writable(session, participant)
+    if to not in TRANSITIONS:
+        raise StateError(f"unknown status {to!r}; expected one of: {', '.join(TRANSITIONS)}")
+    allowed = TRANSITIONS[participant.status]
+    if to not in allowed:
+        choices = ", ".join(sorted(allowed)) or "none (final state)"
+        raise StateError(
+            f"participant {_label(participant)} cannot go from {participant.status} to {to}; "
+            f"from {participant.status} it can go to: {choices}"
+        )
+    if to in ("withdrawn", "screen_failed") and not (reason and reason.strip()):
+        raise FieldError("reason", f"a reason is required to record {to}")
+    now = now or datetime.now(UTC)
+    old = participant.status
+    participant.status, participant.status_date, participant.status_reason = to, on, reason
+    participant.version += 1
+    append_events(
+        session,
+        actor=actor.username,
+        at=now,
+        changes=[
+            Change(
+                "status",
+                "participant",
+                str(participant.id),
+                participant.id,
+                "status",
+                old=old,
+                new=to,
+                reason=reason,
+            ),
+            Change(
+                "update", "participant", str(participant.id), participant.id, "status_date", new=on
+            ),
+        ],
+    )
+    return participant
+
+
+def _lock_site(session: Session, code: str) -> Site:
+    row = session.scalar(select(Site).where(Site.code == code).with_for_update())
+    if row is None:
+        raise NotFoundError("site", code, session.scalars(select(Site.code)))
+    return row
+
+
+def _label(participant: Participant) -> str:
+    return participant.participant_code or participant.screening_number

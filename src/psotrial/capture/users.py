@@ -1,0 +1,122 @@
+"""Users: create, authenticate (argon2id), and re-authenticate for e-signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from psotrial.audit import Change, append_events
+from psotrial.capture.actors import ROLES, Actor, require
+from psotrial.db.models import Site, User
+from psotrial.errors import FieldError, NotFoundError, PermissionDenied
+
+__all__ = ["MIN_PASSWORD_LENGTH", "actor_for", "authenticate", "create_user", "verify_password"]
+
+MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()
+# A real hash to verify against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    sites: Iterable[str] = (),
+    now: datetime | None = None,
+) -> User:
+    """Create a user with a hashed password; audited without the password."""
+    require(actor, "manage_users")
+    if role not in ROLES or role == "system":
+        raise FieldError("role", f"expected one of: {', '.join(r for r in ROLES if r != 'system')}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise FieldError("username", f"{username!r} is taken")
+    codes = list(sites)
+    found = list(session.scalars(select(Site).where(Site.code.in_(codes))))
+    unknown = sorted(set(codes) - {site.code for site in found})
+    if unknown:
+        raise NotFoundError("site", unknown[0], [s.code for s in session.scalars(select(Site))])
+    now = now or datetime.now(UTC)
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        password_hash=_HASHER.hash(password),
+        active=True,
+        created_at=now,
+        sites=found,
+    )
+    session.add(user)
+    session.flush()
+    append_events(
+        session,
+        actor=actor.username,
+        at=now,
+        changes=[
+            Change("create", "user", str(user.id), item="role", new=role),
+            Change("create", "user", str(user.id), item="sites", new=sorted(codes)),
+        ],
+    )
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    """The :class:`Actor` a user acts as."""
+    return Actor(user.username, user.role, frozenset(site.code for site in user.sites))
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, now: datetime | None = None
+) -> Actor:
+    """Check a password; every attempt is an audit event.
+
+    Raises:
+        PermissionDenied: "invalid username or password", the same for an unknown user,
+            a wrong password or an inactive account (no user enumeration).
+    """
+    now = now or datetime.now(UTC)
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        valid = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        valid = False
+    append_events(
+        session,
+        actor=username,
+        at=now,
+        changes=[
+            Change("login" if valid else "login_failed", "user", str(user.id) if user else None)
+        ],
+    )
+    if not valid or user is None:
+        raise PermissionDenied("invalid username or password")
+    return actor_for(user)
+
+
+def verify_password(session: Session, *, username: str, password: str) -> None:
+    """Re-authentication for a signature: the signer's own password, checked again.
+
+    Raises:
+        PermissionDenied: the password is wrong (the attempt is left to the caller's audit).
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise PermissionDenied(
+            "the password is not correct; the signature was not applied"
+        ) from None
+    if user is None or not user.active:
+        raise PermissionDenied("the password is not correct; the signature was not applied")
