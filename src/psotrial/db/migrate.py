@@ -17,7 +17,8 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic config pointing at our migrations and at ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("psotrial.db") / "migrations"))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser escaping
     return config
 
 

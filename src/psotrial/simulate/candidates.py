@@ -41,6 +41,7 @@ CONFIRMATION_FORM = "eligibility_confirmation"
 class Candidate:
     """A screened candidate: screening forms (all but the confirmation) and latent traits."""
 
+    screening_date: date
     sex: str
     weight_kg: float
     skin: SkinState
@@ -110,7 +111,7 @@ def draw_candidate(
         else:
             forms[form.code] = made.get(form.code) or example_answers(form)
     confirmations = {c.id: True for c in protocol.criteria if c.investigator_confirms}
-    return Candidate(sex, weight, skin, exam, dlqi, itch, forms, confirmations)
+    return Candidate(screening_date, sex, weight, skin, exam, dlqi, itch, forms, confirmations)
 
 
 def example_answers(form: FormSpec) -> dict[str, Any]:

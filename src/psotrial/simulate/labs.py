@@ -22,11 +22,10 @@ def lab_places(test: LabTestSpec) -> int:
     """Decimal places the protocol quotes for ``test`` (its limits and example).
 
     Example:
-        >>> from psotrial.protocol import LabTestSpec
-        >>> spec = LabTestSpec(code="CA", name="Calcium", unit="mmol/L",
-        ...                    lln=Decimal("2.11"), uln=Decimal("2.52"), example=Decimal("2.35"))
-        >>> lab_places(spec)
-        2
+        >>> from psotrial.protocol import load_protocol
+        >>> panel = load_protocol("nct03745417").form("labs")
+        >>> {test.code: lab_places(test) for test in panel.lab_tests if lab_places(test)}
+        {'WBC': 1, 'CYSC': 2, 'CA': 2}
     """
     places = 0
     for number in (test.lln, test.uln, test.example):

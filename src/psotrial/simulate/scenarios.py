@@ -84,7 +84,7 @@ SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
         # Calibrated to Cheng 2022 (PASI-40 in 47%) and Yao 2021 (2/7 keep PASI-50 at 1 year).
         "msc": Scenario(
             name="msc",
-            description="UC-MSC: ~45% responders (E mean 0.65), others E mean 0.15; decays after W12",
+            description="UC-MSC: 45% responders (E mean 0.65), others E mean 0.15; fades after W12",
             responder_share=0.45,
             responders=EffectMixture(mean=0.65, kappa=12),
             others=EffectMixture(mean=0.15, kappa=8),
@@ -97,9 +97,9 @@ SCENARIOS: Mapping[str, Scenario] = MappingProxyType(
         # so a small share of spontaneous improvers carries the tail (domain.md §9.2).
         "placebo": Scenario(
             name="placebo",
-            description="Placebo: mostly E mean 0.08, 15% spontaneous improvers (E mean 0.5)",
-            responder_share=0.15,
-            responders=EffectMixture(mean=0.5, kappa=10),
+            description="Placebo: mostly E mean 0.08, 22% spontaneous improvers (E mean 0.6)",
+            responder_share=0.22,
+            responders=EffectMixture(mean=0.6, kappa=5),
             others=EffectMixture(mean=0.08, kappa=8),
             tau_weeks=(3.0, 6.0),
             infusion_reaction_rate=0.03,

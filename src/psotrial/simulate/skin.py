@@ -94,38 +94,81 @@ def draw_skin(rng: random.Random, *, mild: bool = False) -> SkinState:
 def examine_skin(rng: random.Random, state: SkinState, factor: float) -> SkinExam:
     """Examine ``state`` at severity ``factor`` (PASI about ``factor`` x the latent PASI)."""
     target = factor * _latent_tenths(state)
-    best: SkinExam | None = None
-    for _ in range(_TRIES):
-        exam = _round_exam(rng, state, factor)
-        if best is None or abs(exam.tenths - target) < abs(best.tenths - target):
-            best = exam
+    best: tuple[int, _Rounded] | None = None
+    for attempt in range(_TRIES):
+        # Lattice floors (area score 1, sign 1) round small severities up; trying some
+        # candidates below the target lets the closest one cancel that bias.
+        jitter = 1.0 if attempt == 0 else rng.uniform(0.6, 1.1)
+        rounded = _round(rng, state, factor * jitter)
+        tenths = _tenths(rounded)
+        if best is None or abs(tenths - target) < abs(best[0] - target):
+            best = (tenths, rounded)
     assert best is not None
-    return best
+    return _exam(*best)
 
 
-def _round_exam(rng: random.Random, state: SkinState, factor: float) -> SkinExam:
+# Per region: (grid steps involved, [erythema, induration, desquamation]).
+_Rounded = dict[str, tuple[int, list[int]]]
+
+
+def _round(rng: random.Random, state: SkinState, factor: float) -> _Rounded:
     scale = math.sqrt(max(factor, 0.0))
-    pasi: dict[str, Any] = {}
-    bsa: dict[str, Any] = {}
-    tenths = 0
-    total = Fraction(0)
+    rounded: _Rounded = {}
     for region in REGIONS:
-        step = _STEPS[region]
-        steps = _stochastic_round(rng, state.involvement[region] * scale / float(step))
-        involvement = min(steps * step, Fraction(100))
+        lattice = _LATTICES[region]
+        steps = min(
+            _stochastic_round(rng, state.involvement[region] * scale / lattice.step),
+            len(lattice.area) - 1,
+        )
         signs = [
-            min(_stochastic_round(rng, value * scale), 4) if involvement else 0
+            min(_stochastic_round(rng, value * scale), 4) if steps else 0
             for value in state.signs[region]
         ]
-        if involvement and not any(signs):
+        if steps and not any(signs):
             signs[0] = 1  # a visible lesion is at least faintly red
-        palms = involvement * REGION_MAX_PCT[region] / 100 / Fraction(PALM_PCT)
-        area = compute_area_score(involvement, region)
-        tenths += REGION_WEIGHTS[region] * sum(signs) * area
-        total += palms * Fraction(PALM_PCT)
-        pasi[region] = dict(zip(SIGNS, signs, strict=True)) | {"area_pct": _exact(involvement)}
-        bsa[region] = _exact(palms)
-    return SkinExam(pasi, bsa, tenths, _exact(total))
+        rounded[region] = (steps, signs)
+    return rounded
+
+
+def _tenths(rounded: _Rounded) -> int:
+    return sum(
+        REGION_WEIGHTS[region] * sum(signs) * _LATTICES[region].area[steps]
+        for region, (steps, signs) in rounded.items()
+    )
+
+
+def _exam(tenths: int, rounded: _Rounded) -> SkinExam:
+    pasi: dict[str, Any] = {}
+    bsa: dict[str, Any] = {}
+    for region, (steps, signs) in rounded.items():
+        lattice = _LATTICES[region]
+        pasi[region] = dict(zip(SIGNS, signs, strict=True)) | {"area_pct": lattice.pct[steps]}
+        bsa[region] = lattice.palms[steps]
+    total = sum((_LATTICES[r].palms[steps] for r, (steps, _) in rounded.items()), Decimal(0))
+    return SkinExam(pasi, bsa, tenths, total * PALM_PCT)
+
+
+@dataclass(frozen=True)
+class _Lattice:
+    """A region's involvement grid: per number of steps, its % of region, palms, area score."""
+
+    step: float
+    pct: tuple[Decimal, ...]
+    palms: tuple[Decimal, ...]
+    area: tuple[int, ...]
+
+
+def _lattice(region: str) -> _Lattice:
+    step = involvement_step(region)
+    pcts = [k * step for k in range(int(100 / step) + 1)]
+    return _Lattice(
+        step=float(step),
+        pct=tuple(_exact(pct) for pct in pcts),
+        palms=tuple(
+            _exact(pct * REGION_MAX_PCT[region] / 100 / Fraction(PALM_PCT)) for pct in pcts
+        ),
+        area=tuple(compute_area_score(pct, region) for pct in pcts),
+    )
 
 
 def _latent_tenths(state: SkinState) -> float:
@@ -158,4 +201,4 @@ def _exact(value: Fraction) -> Decimal:
     return Decimal(value.numerator) / Decimal(value.denominator)
 
 
-_STEPS: Mapping[str, Fraction] = MappingProxyType({r: involvement_step(r) for r in REGIONS})
+_LATTICES: Mapping[str, _Lattice] = MappingProxyType({r: _lattice(r) for r in REGIONS})
