@@ -14,6 +14,10 @@ PACKAGES = [
     "psotrial.instruments",
     "psotrial.screening",
     "psotrial.schedule",
+    "psotrial.simulate",
+    "psotrial.audit",
+    "psotrial.casebook",
+    "psotrial.settings",
 ]
 
 

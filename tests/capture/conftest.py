@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -90,7 +89,7 @@ class Trial:
 
 
 @pytest.fixture
-def trial(database: Any) -> Iterator[Trial]:
+def trial(database: Any) -> Trial:
     protocol = load_protocol("nct03745417")
     trial = Trial(database, protocol)
     with transaction(database.factory) as session:
@@ -116,4 +115,4 @@ def trial(database: Any) -> Iterator[Trial]:
             )
             trial.actors[role] = actor_for(user)
         trial.actors["admin"] = admin
-    yield trial
+    return trial

@@ -26,7 +26,8 @@ def test_enrol_assigns_id_and_plans_visits(trial: Any) -> None:
             date(2026, 5, 28),
         )
         verdicts = session.scalars(select(CriterionVerdict)).all()
-        assert {v.status for v in verdicts} == {"met"} and len(verdicts) == 13
+        assert {v.status for v in verdicts} == {"met"}
+        assert len(verdicts) == 13
 
 
 def test_enrol_ineligible_is_refused_naming_criteria(trial: Any) -> None:

@@ -106,7 +106,8 @@ def test_save_entry_stale_version_is_a_conflict(trial: Any) -> None:
         with pytest.raises(ConflictError, match="version 2"):
             save(trial, session, participant, "W0", "itch", {"vas_mm": 50}, base=1, reason="x")
         entry = find_entry(session, participant, "W0", "itch")
-        assert entry is not None and loads_exact(entry.data) == {"vas_mm": 41}
+        assert entry is not None
+        assert loads_exact(entry.data) == {"vas_mm": 41}
         assert count(session, AuditEvent) == events
 
 
@@ -168,7 +169,8 @@ def test_save_entry_edit_checks_open_queries(trial: Any) -> None:
         checks = [(q.check_id, q.item) for q in session.scalars(select(Query).order_by(Query.id))]
         assert ("EC002", "trunk.area_pct") in checks
         assert ("EC003", "head") in checks
-        assert len(saved.queries) == 1 and len(bsa.queries) == 1
+        assert len(saved.queries) == 1
+        assert len(bsa.queries) == 1
         # Saving again does not open the same query twice.
         save(trial, session, participant, "W0", "pasi", pasi, base=1)
         assert count(session, Query) == len(checks)
@@ -239,7 +241,7 @@ def test_adverse_event_term_coded_and_sae_deadline(trial: Any) -> None:
             "10061229",
         )
         assert saved.scores["expedited_report"]["days"] == 15
-        with pytest.raises(FieldError, match="not a CTCAE v5.0 term"):
+        with pytest.raises(FieldError, match=r"not a CTCAE v5\.0 term"):
             save(
                 trial,
                 session,

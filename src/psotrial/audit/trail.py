@@ -21,9 +21,20 @@ from sqlalchemy.orm import Session
 from psotrial.db.models import AuditEvent, AuditHead
 from psotrial.jsoncodec import dumps_canonical
 
-__all__ = ["ABSENT", "GENESIS", "Change", "append_events", "compute_event_hash", "event_content"]
+__all__ = [
+    "ABSENT",
+    "GENESIS",
+    "STATUS_ITEM",
+    "Change",
+    "append_events",
+    "compute_event_hash",
+    "event_content",
+]
 
 GENESIS = "0" * 64
+# The item of a form entry's own status events; no form item can be named so (items start
+# with a letter), so it never collides with an item called "status".
+STATUS_ITEM = "_status"
 
 
 class _Absent:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from psotrial.audit.trail import GENESIS, compute_event_hash, event_content
+from psotrial.audit.trail import GENESIS, STATUS_ITEM, compute_event_hash, event_content
 from psotrial.db.models import AuditEvent, AuditHead, FormEntry
 from psotrial.jsoncodec import loads_exact
 
@@ -83,7 +83,7 @@ def _replay(
     event: AuditEvent, history: dict[str, dict[str, Any]], statuses: dict[str, str]
 ) -> None:
     key = event.entity_id or ""
-    if event.item == "status" and event.action in ("create", "status"):
+    if event.item == STATUS_ITEM and event.action in ("create", "status"):
         statuses[key] = loads_exact(event.new_value) if event.new_value else ""
     elif event.item and event.action in ("create", "update"):
         data = history[key]

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from psotrial.audit import ABSENT, Change, append_events
+from psotrial.audit import ABSENT, STATUS_ITEM, Change, append_events
 from psotrial.capture.actors import Actor, require
 from psotrial.capture.participants import check_writable
 from psotrial.capture.progress import advance_status
@@ -158,7 +158,7 @@ def save_entry(
             for name in sorted(stored)
         ]
         changes.append(
-            Change("create", "form_entry", str(entry.id), participant.id, "status", new=status)
+            Change("create", "form_entry", str(entry.id), participant.id, STATUS_ITEM, new=status)
         )
     else:
         old_status = entry.status
@@ -184,7 +184,7 @@ def save_entry(
                     "form_entry",
                     str(entry.id),
                     participant.id,
-                    "status",
+                    STATUS_ITEM,
                     old=old_status,
                     new=new_status,
                     reason=reason,
@@ -234,7 +234,8 @@ def _form_at_visit(
 ) -> FormSpec:
     planned = protocol.visit(visit)
     spec = protocol.form(form)
-    if form not in planned.forms:
+    after_enrolment = visit != protocol.visits[0].code
+    if form not in planned.forms and not (spec.any_visit and after_enrolment):
         raise StateError(
             f"{form} is not collected at {visit}; {visit} collects: {', '.join(planned.forms)}"
         )

@@ -32,9 +32,18 @@ MAX_LINE_BYTES = 10 * 1024 * 1024
 
 
 def import_casebook(
-    session: Session, *, protocol: Protocol, actor: Actor, casebook: Casebook, now: datetime
+    session: Session,
+    *,
+    protocol: Protocol,
+    actor: Actor,
+    casebook: Casebook,
+    now: datetime,
+    investigator: Actor | None = None,
 ) -> Participant:
-    """Write one casebook through the services, in the caller's transaction."""
+    """Write one casebook through the services, in the caller's transaction.
+
+    ``investigator`` enrols (the confirming investigator); by default ``actor`` does.
+    """
     screening = casebook.screening
     participant = register_candidate(
         session,
@@ -90,7 +99,7 @@ def import_casebook(
     enrol(
         session,
         protocol=protocol,
-        actor=actor,
+        actor=investigator or actor,
         participant=participant,
         first_infusion=casebook.enrolment.first_infusion,
         on=screening.date,

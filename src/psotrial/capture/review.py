@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from psotrial.audit import Change, append_events
+from psotrial.audit import STATUS_ITEM, Change, append_events
 from psotrial.capture.actors import Actor, require
 from psotrial.capture.study import get_study
 from psotrial.db.models import FormEntry, Participant
@@ -126,7 +126,7 @@ def _set_status(
                 "form_entry",
                 str(entry.id),
                 entry.participant_id,
-                "status",
+                STATUS_ITEM,
                 old=old,
                 new=status,
                 reason=reason if keep is None else f"locked from {keep}",

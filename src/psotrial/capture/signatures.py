@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from psotrial.audit import Change, append_events
+from psotrial.audit import STATUS_ITEM, Change, append_events
 from psotrial.capture.actors import Actor, require
 from psotrial.capture.users import verify_password
 from psotrial.db.models import FormEntry, Participant, Signature
@@ -73,7 +73,7 @@ def sign_entry(
                 "form_entry",
                 str(entry.id),
                 participant.id,
-                "status",
+                STATUS_ITEM,
                 old=old,
                 new="signed",
                 reason=meaning,

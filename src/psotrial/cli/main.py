@@ -10,7 +10,8 @@ import sys
 
 import typer
 
-from psotrial.cli import labs, protocol, score
+from psotrial.cli import labs, protocol, score, simulate
+from psotrial.cli.database import audit_app, db_app, demo, import_records
 from psotrial.cli.response import response
 from psotrial.cli.schedule import dose, schedule
 from psotrial.cli.screening import eligibility
@@ -27,10 +28,15 @@ app = typer.Typer(
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(score.app, name="score")
 app.add_typer(labs.app, name="labs")
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 app.command("eligibility")(eligibility)
 app.command("response")(response)
 app.command("schedule")(schedule)
 app.command("dose")(dose)
+app.command("import")(import_records)
+app.command("demo")(demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,6 +90,9 @@ class FormSpec(_Strict):
     name: str
     instrument: Instrument | None = None
     repeating: bool = False
+    # Collected whenever it happens, at any visit after enrolment (adverse events, early
+    # termination), besides the visits that list it.
+    any_visit: bool = False
     items: tuple[ItemSpec, ...] = ()
     lab_tests: tuple[LabTestSpec, ...] = ()
     copyright: str | None = None
