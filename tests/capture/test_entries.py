@@ -64,7 +64,7 @@ def test_save_entry_scores_and_audits_each_item(trial: Any) -> None:
             )
         ).all()
         assert sorted(e.item for e in events) == sorted(
-            [f"{r}.{k}" for r in PASI for k in PASI[r]] + ["status"]
+            [f"{r}.{k}" for r in PASI for k in PASI[r]] + ["_status"]
         )
         assert verify_audit(session).ok
 
