@@ -16,9 +16,17 @@ from psotrial.db.models import AuditEvent, FormEntry
 def saved_trial(trial: Any) -> None:
     with trial.session() as session:
         participant = trial.enrolled(session)
-        save_entry(session, protocol=trial.protocol, actor=trial.actors["coordinator"],
-                   participant=participant, visit="W0", form="itch", data={"vas_mm": 40},
-                   base_version=0, now=trial.now)
+        save_entry(
+            session,
+            protocol=trial.protocol,
+            actor=trial.actors["coordinator"],
+            participant=participant,
+            visit="W0",
+            form="itch",
+            data={"vas_mm": 40},
+            base_version=0,
+            now=trial.now,
+        )
 
 
 def raw(trial: Any, *statements: str) -> None:
@@ -43,8 +51,10 @@ def test_verify_audit_intact(trial: Any) -> None:
     assert report.entries > 10
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'mallory'",
-                                       "DELETE FROM audit_event WHERE id = 3"])
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event WHERE id = 3"],
+)
 def test_audit_event_is_append_only(trial: Any, statement: str) -> None:
     saved_trial(trial)
     with pytest.raises(DBAPIError, match="append-only"):
@@ -58,8 +68,11 @@ def test_verify_audit_catches_a_changed_event(trial: Any) -> None:
             select(AuditEvent).where(AuditEvent.item == "vas_mm").order_by(AuditEvent.id.desc())
         ).first()
         assert target is not None
-    raw(trial, *disable_guard(trial),
-        f"UPDATE audit_event SET new_value = '10' WHERE id = {target.id}")
+    raw(
+        trial,
+        *disable_guard(trial),
+        f"UPDATE audit_event SET new_value = '10' WHERE id = {target.id}",
+    )
     with trial.db.factory() as session:
         report = verify_audit(session)
     assert not report.ok
@@ -86,12 +99,16 @@ def test_verify_audit_catches_a_truncated_tail(trial: Any) -> None:
 
 def test_verify_audit_catches_a_value_changed_behind_its_back(trial: Any) -> None:
     saved_trial(trial)
-    raw(trial, "UPDATE form_entry SET data = '{\"vas_mm\":4}' "
-        "WHERE form_code = 'itch' AND visit_code = 'W0'")
+    raw(
+        trial,
+        "UPDATE form_entry SET data = '{\"vas_mm\":4}' "
+        "WHERE form_code = 'itch' AND visit_code = 'W0'",
+    )
     with trial.db.factory() as session:
         report = verify_audit(session)
-        entry = session.scalars(select(FormEntry).where(FormEntry.form_code == "itch",
-                                                        FormEntry.visit_code == "W0")).one()
+        entry = session.scalars(
+            select(FormEntry).where(FormEntry.form_code == "itch", FormEntry.visit_code == "W0")
+        ).one()
     assert report.problems == [
         f"form entry {entry.id} (itch at W0): vas_mm not explained by the audit trail"
     ]

@@ -25,10 +25,18 @@ def test_import_lines_bad_line_refused_others_imported(trial: Any) -> None:
     lines.insert(2, b'{"site": "GZ01", "screening": ')  # truncated
     with trial.db.factory() as session:
         events_before = session.scalar(select(func.count()).select_from(AuditEvent))
-    results = list(import_lines(trial.db.factory, protocol=trial.protocol, actor=SYSTEM,
-                                lines=lines, now=trial.now))
+    results = list(
+        import_lines(
+            trial.db.factory, protocol=trial.protocol, actor=SYSTEM, lines=lines, now=trial.now
+        )
+    )
     assert [(n, error is None) for n, _, error in results] == [
-        (1, True), (2, False), (3, False), (4, True), (5, True)]
+        (1, True),
+        (2, False),
+        (3, False),
+        (4, True),
+        (5, True),
+    ]
     assert "pasi.head.erythema: expected 0 to 4, got 9" in str(results[1][2])
     assert "not valid JSON" in str(results[2][2])
     with trial.db.factory() as session:

@@ -168,7 +168,7 @@ def _read_tables(session: Session, protocol: Protocol) -> dict[str, list[dict[st
         .order_by(FormEntry.participant_id, FormEntry.repeat_index, FormEntry.id)
     )
     keyed: dict[str, list[tuple[tuple[int, int, str, int], dict[str, Any]]]] = {}
-    for entry, code, screening_number, site in session.execute(query).tuples():
+    for entry, code, screening_number, site in session.execute(query):
         spec = forms.get(entry.form_code)
         if spec is None:
             raise StateError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -26,8 +28,11 @@ class Opened:
     factory: sessionmaker[Session]
 
 
-def open_database(*, migrated: bool = True) -> Opened:
-    """The database of ``PSOTRIAL_DATABASE_URL``; with ``migrated``, refuse an old schema.
+@contextmanager
+def open_database(*, migrated: bool = True) -> Iterator[Opened]:
+    """The database of ``PSOTRIAL_DATABASE_URL``, closed when the block ends.
+
+    With ``migrated``, refuse a database whose schema is missing or behind.
 
     Raises:
         ConfigError: the schema is missing or behind (run ``psotrial db upgrade``).
@@ -37,14 +42,17 @@ def open_database(*, migrated: bool = True) -> Opened:
     except ValueError as exc:
         raise ConfigError(" ".join(str(exc).split())) from None
     engine = make_engine(settings)
-    if migrated:
-        current, head = current_revision(engine), head_revision(engine)
-        if current != head:
-            raise ConfigError(
-                f"the database schema is at {current or 'nothing'}, this psotrial needs {head}: "
-                "run `psotrial db upgrade`"
-            )
-    return Opened(settings, engine, make_sessionmaker(engine))
+    try:
+        if migrated:
+            current, head = current_revision(engine), head_revision(engine)
+            if current != head:
+                raise ConfigError(
+                    f"the database schema is at {current or 'nothing'}, this psotrial needs "
+                    f"{head}: run `psotrial db upgrade`"
+                )
+        yield Opened(settings, engine, make_sessionmaker(engine))
+    finally:
+        engine.dispose()
 
 
 def study_protocol(factory: sessionmaker[Session]) -> tuple[str, Protocol]:

@@ -33,11 +33,11 @@ audit_app = typer.Typer(help="Verify and read the audit trail.", no_args_is_help
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema of PSOTRIAL_DATABASE_URL (the only thing that does)."""
-    opened = open_database(migrated=False)
-    before = current_revision(opened.engine)
-    upgrade(opened.engine)
-    after = head_revision(opened.engine)
-    where = opened.engine.url.render_as_string(hide_password=True)
+    with open_database(migrated=False) as opened:
+        before = current_revision(opened.engine)
+        upgrade(opened.engine)
+        after = head_revision(opened.engine)
+        where = opened.engine.url.render_as_string(hide_password=True)
     typer.echo(f"{where}: schema {before or 'empty'} -> {after}")
 
 
@@ -61,26 +61,26 @@ def import_records(
     path = Path(file)
     if not path.is_file():
         raise DataEntryError(f"cannot read {file}: no such file")
-    opened = open_database()
-    with transaction(opened.factory) as session:
-        if session.scalars(select(Study)).first() is None:
-            ensure_study(
-                session,
-                actor=SYSTEM,
-                protocol=load_protocol(protocol_name),
-                protocol_name=protocol_name,
-            )
-    _, protocol = study_protocol(opened.factory)
     imported = refused = 0
-    with path.open("rb") as lines:
-        for number, _participant, error in import_lines(
-            opened.factory, protocol=protocol, actor=SYSTEM, lines=lines
-        ):
-            if error is None:
-                imported += 1
-            else:
-                refused += 1
-                typer.echo(f"{file}:{number}: refused: {error}", err=True)
+    with open_database() as opened:
+        with transaction(opened.factory) as session:
+            if session.scalars(select(Study)).first() is None:
+                ensure_study(
+                    session,
+                    actor=SYSTEM,
+                    protocol=load_protocol(protocol_name),
+                    protocol_name=protocol_name,
+                )
+        _, protocol = study_protocol(opened.factory)
+        with path.open("rb") as lines:
+            for number, _participant, error in import_lines(
+                opened.factory, protocol=protocol, actor=SYSTEM, lines=lines
+            ):
+                if error is None:
+                    imported += 1
+                else:
+                    refused += 1
+                    typer.echo(f"{file}:{number}: refused: {error}", err=True)
     typer.echo(f"imported {imported} participant(s); refused {refused} line(s)")
     if refused:
         raise typer.Exit(1)
@@ -92,34 +92,32 @@ def demo(
     protocol_name: Annotated[str, typer.Option("--protocol")] = "nct03745417",
 ) -> None:
     """Create a fresh demo database (SYNTHETIC) with participants at every stage."""
-    opened = open_database(migrated=False)
-    if current_revision(opened.engine) is not None:
-        with opened.factory() as session:
-            existing = session.scalars(select(Study)).first()
-        if existing is not None:
-            path = opened.settings.sqlite_path
-            if not existing.synthetic or path is None:
-                raise ConfigError(
-                    f"the database already holds study {existing.registry_id}"
-                    f"{'' if existing.synthetic else ' (real data)'}; point "
-                    "PSOTRIAL_DATABASE_URL at an empty database for the demo"
-                )
-            opened.engine.dispose()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            opened = open_database(migrated=False)
-    upgrade(opened.engine)
-    summary = build_demo(
-        opened.factory,
-        protocol=load_protocol(protocol_name),
-        protocol_name=protocol_name,
-        participants=participants,
-        seed=seed,
-    )
-    console.print(
-        "[bold]SYNTHETIC demo study[/bold] "
-        f"({opened.engine.url.render_as_string(hide_password=True)})"
-    )
+    with open_database(migrated=False) as opened:
+        existing = None
+        if current_revision(opened.engine) is not None:
+            with opened.factory() as session:
+                existing = session.scalars(select(Study)).first()
+        path = opened.settings.sqlite_path
+    if existing is not None:
+        if not existing.synthetic or path is None:
+            raise ConfigError(
+                f"the database already holds study {existing.registry_id}"
+                f"{'' if existing.synthetic else ' (real data)'}; point "
+                "PSOTRIAL_DATABASE_URL at an empty database for the demo"
+            )
+        for suffix in ("", "-wal", "-shm"):  # a SQLite demo is replaced by a fresh one
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with open_database(migrated=False) as opened:
+        upgrade(opened.engine)
+        summary = build_demo(
+            opened.factory,
+            protocol=load_protocol(protocol_name),
+            protocol_name=protocol_name,
+            participants=participants,
+            seed=seed,
+        )
+        where = opened.engine.url.render_as_string(hide_password=True)
+    console.print(f"[bold]SYNTHETIC demo study[/bold] ({where})")
     print_table("Participants by status", ["status", "n"], list(summary.statuses.items()))
     print_table(
         "Demo logins (synthetic; change before any real use)",
@@ -133,8 +131,7 @@ def demo(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain and explain every current value; exit 1 when anything is wrong."""
-    opened = open_database()
-    with opened.factory() as session:
+    with open_database() as opened, opened.factory() as session:
         report = verify_audit(session)
     if report.ok:
         typer.echo(
@@ -154,8 +151,7 @@ def audit_show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Print a participant's audit history (who, when, what, old, new, reason)."""
-    opened = open_database()
-    with opened.factory() as session:
+    with open_database() as opened, opened.factory() as session:
         row = get_participant(session, participant)
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.participant_id == row.id).order_by(AuditEvent.id)
