@@ -110,3 +110,20 @@ def test_demo_refuses_a_real_study(cli: Run, configured: Any) -> None:
     status, _, err = cli("demo")
     assert status == 2
     assert "(real data)" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("mysql://x", 2, "PSOTRIAL_DATABASE_URL: unsupported database URL 'mysql://x'"),
+        ("postgresql://nobody@127.0.0.1:1/x", 3, "database unavailable: connection failed"),
+    ],
+)
+def test_bad_database_url_is_one_clear_line(
+    cli: Run, monkeypatch: pytest.MonkeyPatch, url: str, status: int, message: str
+) -> None:
+    monkeypatch.setenv("PSOTRIAL_DATABASE_URL", url)
+    got, _, err = cli("audit", "verify")
+    assert got == status
+    assert message in err
+    assert err.count("\n") == 1

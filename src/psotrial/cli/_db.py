@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,8 +40,10 @@ def open_database(*, migrated: bool = True) -> Iterator[Opened]:
     """
     try:
         settings = get_settings()
-    except ValueError as exc:
-        raise ConfigError(" ".join(str(exc).split())) from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"PSOTRIAL_{str(error['loc'][0]).upper()}: {message}") from None
     engine = make_engine(settings)
     try:
         if migrated:

@@ -1,7 +1,8 @@
 """The ``psotrial`` command: JSON in, JSON (``--json``) or a readable table out.
 
 Exit status: 0 on success; 2 with a one-line error on bad input (``psotrial: error: ...``);
-1 where a command reports a negative verdict (``protocol validate`` on a bad file).
+1 where a command reports a negative verdict (``protocol validate`` on a bad file, ``audit
+verify`` on a broken trail, ``import`` with refused lines); 3 when the database is unavailable.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from psotrial.cli import labs, protocol, score, simulate
 from psotrial.cli.database import audit_app, db_app, demo, import_records
@@ -52,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     except PsotrialError as exc:
         print(f"psotrial: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
+    except OperationalError as exc:
+        # The database is unreachable, full or read-only: say so, nothing was acknowledged.
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"psotrial: error: database unavailable: {detail}", file=sys.stderr)
+        return 3
     return 0
 
 
