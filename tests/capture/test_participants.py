@@ -48,7 +48,7 @@ def test_transition_legal(trial: Any, start: str, to: str) -> None:
 
 @pytest.mark.parametrize(
     ("start", "to"),
-    [(s, t) for s in STATES for t in STATES if t not in TRANSITIONS[s] and t != s][:20],
+    [(s, t) for s in STATES for t in STATES if t not in TRANSITIONS[s] and t != s],
 )
 def test_transition_illegal_names_both_states(trial: Any, start: str, to: str) -> None:
     with trial.session() as session:

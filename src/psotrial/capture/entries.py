@@ -55,12 +55,14 @@ def find_entry(
 ) -> FormEntry | None:
     """The stored entry of ``form`` at ``visit``, or None."""
     return session.scalars(
-        select(FormEntry).where(
+        select(FormEntry)
+        .where(
             FormEntry.participant_id == participant.id,
             FormEntry.visit_code == visit,
             FormEntry.form_code == form,
             FormEntry.repeat_index == repeat,
         )
+        .execution_options(populate_existing=True)
     ).first()
 
 
@@ -107,6 +109,11 @@ def save_entry(
         raise FieldError("status", f"a save sets draft or complete, not {status!r}")
     now = now or datetime.now(UTC)
 
+    # Saves for one participant queue on its row lock, so each sees the version the one
+    # before it committed: a stale base version is then a conflict, never a lost update.
+    session.execute(
+        select(Participant.id).where(Participant.id == participant.id).with_for_update()
+    )
     entry = find_entry(session, participant, visit, form, repeat)
     current_version = entry.version if entry else 0
     if base_version != current_version:
