@@ -212,7 +212,7 @@ def test_backup_database_only_reads_and_record_backup_audits(trial: Any, tmp_pat
     with trial.session() as session:
         record_backup(session, actor=SYSTEM, summary=summary, now=BACKUP_AT)
     with trial.db.factory() as session:
-        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
         assert (event.action, event.actor) == ("backup", "system")
         assert loads_exact(event.new_value) == {"file": "b.gz", "tables": summary.tables}
         assert verify_audit(session).ok
@@ -258,7 +258,7 @@ def test_restore_database_reproduces_the_backup(trial: Any, tmp_path: Path, acro
         assert participants(target.factory) == participants(trial.db.factory)
         with target.factory() as session:
             assert verify_audit(session).ok
-            last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+            last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
             assert (last.action, last.actor, last.id) == (
                 "restore",
                 "system",
@@ -304,6 +304,27 @@ def test_restore_database_refuses_a_tampered_audit_chain(trial: Any, tmp_path: P
     write_backup(path, lines)
     with empty_database(trial.db.backend, tmp_path) as target:
         with pytest.raises(DataEntryError, match=f"audit event {victim['id']} .*does not match"):
+            restore_database(target.factory, path=path, actor_name="system")
+        assert_empty(target)
+
+
+def test_restore_database_rolls_back_data_the_trail_does_not_explain(
+    trial: Any, tmp_path: Path
+) -> None:
+    with trial.session() as session:
+        populate(trial, session)
+    path = tmp_path / "b.gz"
+    take_backup(trial, path)
+    lines = read_backup(path)
+    vitals = next(
+        line["row"]
+        for line in lines
+        if line.get("table") == "form_entry" and line["row"]["visit_code"] == "W0"
+    )
+    vitals["data"] = vitals["data"].replace("74.9", "47.9")  # the chain itself is intact
+    write_backup(path, lines)
+    with empty_database(trial.db.backend, tmp_path) as target:
+        with pytest.raises(DataEntryError, match=r"does not verify.*weight_kg not explained"):
             restore_database(target.factory, path=path, actor_name="system")
         assert_empty(target)
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -256,11 +256,11 @@ def _line(value: Mapping[str, Any]) -> bytes:
 
 def _check_target(session: Session, path: Path) -> dict[str, Any]:
     """Lock the target, check it is empty and at the backup's schema; the backup's header."""
-    # Two restores into one database queue on the head's row lock; the second finds data.
-    session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     revision = MigrationContext.configure(session.connection()).get_current_revision()
     if revision is None:
         raise StateError("restore needs a migrated database: run `psotrial db upgrade` first")
+    # Two restores into one database queue on the head's row lock; the second finds data.
+    session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     study = session.scalars(select(Study)).first()
     if study is not None:
         raise StateError(
@@ -273,7 +273,11 @@ def _check_target(session: Session, path: Path) -> dict[str, Any]:
         rows = int(session.scalar(select(func.count()).select_from(tables[name])) or 0)
         if rows:
             raise StateError(f"restore needs an empty database; this one holds {rows} {name} rows")
-    header = next(_read_lines(path), None)
+    lines = _read_lines(path)
+    try:
+        header = next(lines, None)
+    finally:
+        lines.close()
     if header is None:
         raise DataEntryError(f"{path}: line 1: empty file; expected a psotrial backup header")
     return _check_header(path, header[1], revision)
@@ -307,7 +311,7 @@ def _check_header(path: Path, value: Any, revision: str) -> dict[str, Any]:
     return value
 
 
-def _read_lines(path: Path) -> Iterator[tuple[int, Any]]:
+def _read_lines(path: Path) -> Generator[tuple[int, Any], None, None]:
     """Each line of the gzip file as JSON, numbered from 1; corruption names its line."""
     number = 0
     try:

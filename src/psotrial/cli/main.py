@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from psotrial.cli import labs, protocol, score, simulate
 from psotrial.cli.database import audit_app, db_app, demo, import_records
+from psotrial.cli.records import backup, export_records, restore
 from psotrial.cli.response import response
 from psotrial.cli.schedule import dose, schedule
 from psotrial.cli.screening import eligibility
@@ -33,12 +34,17 @@ app.add_typer(labs.app, name="labs")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+export_app = typer.Typer(help="Export captured data.", no_args_is_help=True)
+export_app.command("records")(export_records)
+app.add_typer(export_app, name="export")
 app.command("eligibility")(eligibility)
 app.command("response")(response)
 app.command("schedule")(schedule)
 app.command("dose")(dose)
 app.command("import")(import_records)
 app.command("demo")(demo)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 
 def main(argv: list[str] | None = None) -> int:

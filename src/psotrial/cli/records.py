@@ -7,23 +7,18 @@ read, the restore after it committed. Until logins exist, the commands act as ``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 
 from psotrial.capture.actors import SYSTEM, Actor
 from psotrial.capture.backup import backup_database, record_backup, restore_database
 from psotrial.capture.records import FORMATS
 from psotrial.capture.records import export_records as write_records
-from psotrial.capture.study import get_study
-from psotrial.db.engine import make_engine, make_sessionmaker, transaction
+from psotrial.cli._db import open_database, study_protocol
+from psotrial.db.engine import transaction
 from psotrial.errors import PermissionDenied
-from psotrial.protocol import load_protocol
-from psotrial.settings import get_settings
 
 __all__ = ["backup", "export_records", "restore"]
 
@@ -39,18 +34,20 @@ def export_records(
 ) -> None:
     """Export every form's entries, one file per form, into a folder."""
     actor = _actor(as_user)
-    with _sessions() as factory, transaction(factory) as session:
-        protocol = load_protocol(get_study(session).protocol)
-        paths = write_records(session, protocol=protocol, actor=actor, out_dir=out, fmt=fmt)
+    with open_database() as opened:
+        _, protocol = study_protocol(opened.factory)
+        with transaction(opened.factory) as session:
+            paths = write_records(session, protocol=protocol, actor=actor, out_dir=out, fmt=fmt)
     typer.echo(f"exported {len(paths)} {fmt} files to {out}")
 
 
 def backup(file: BackupFile) -> None:
     """Back up the whole database to a portable file (restorable on any backend)."""
-    with _sessions() as factory:
-        with factory() as session, session.begin():
+    with open_database() as opened:
+        # A read transaction of its own: one snapshot, and writers are not held up.
+        with opened.factory() as session, session.begin():
             summary = backup_database(session, actor=SYSTEM, path=file)
-        with transaction(factory) as session:
+        with transaction(opened.factory) as session:
             record_backup(session, actor=SYSTEM, summary=summary)
     rows = sum(summary.tables.values())
     typer.echo(f"backed up {rows} rows of {len(summary.tables)} tables to {file}")
@@ -58,8 +55,8 @@ def backup(file: BackupFile) -> None:
 
 def restore(file: BackupFile) -> None:
     """Restore a backup into an empty, migrated database (its audit chain verified first)."""
-    with _sessions() as factory:
-        summary = restore_database(factory, path=file, actor_name=SYSTEM.username)
+    with open_database() as opened:
+        summary = restore_database(opened.factory, path=file, actor_name=SYSTEM.username)
     rows = sum(summary.tables.values())
     typer.echo(f"restored {rows} rows ({summary.events} audit events verified) from {file}")
 
@@ -70,12 +67,3 @@ def _actor(username: str) -> Actor:
             f"cannot act as {username!r}: the command line has no logins yet; use --as system"
         )
     return SYSTEM
-
-
-@contextmanager
-def _sessions() -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(get_settings())
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        engine.dispose()
