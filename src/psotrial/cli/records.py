@@ -12,13 +12,12 @@ from typing import Annotated
 
 import typer
 
-from psotrial.capture.actors import SYSTEM, Actor
+from psotrial.capture.actors import SYSTEM
 from psotrial.capture.backup import backup_database, record_backup, restore_database
 from psotrial.capture.records import FORMATS
 from psotrial.capture.records import export_records as write_records
 from psotrial.cli._db import open_database, study_protocol
 from psotrial.db.engine import transaction
-from psotrial.errors import PermissionDenied
 
 __all__ = ["backup", "export_records", "restore"]
 
@@ -30,14 +29,12 @@ def export_records(
         str, typer.Option("--format", help=f"File format: {' or '.join(FORMATS)}.")
     ] = "csv",
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("export"),
-    as_user: Annotated[str, typer.Option("--as", help="Acting user.")] = "system",
 ) -> None:
     """Export every form's entries, one file per form, into a folder."""
-    actor = _actor(as_user)
     with open_database() as opened:
         _, protocol = study_protocol(opened.factory)
         with transaction(opened.factory) as session:
-            paths = write_records(session, protocol=protocol, actor=actor, out_dir=out, fmt=fmt)
+            paths = write_records(session, protocol=protocol, actor=SYSTEM, out_dir=out, fmt=fmt)
     typer.echo(f"exported {len(paths)} {fmt} files to {out}")
 
 
@@ -59,11 +56,3 @@ def restore(file: BackupFile) -> None:
         summary = restore_database(opened.factory, path=file, actor_name=SYSTEM.username)
     rows = sum(summary.tables.values())
     typer.echo(f"restored {rows} rows ({summary.events} audit events verified) from {file}")
-
-
-def _actor(username: str) -> Actor:
-    if username != SYSTEM.username:
-        raise PermissionDenied(
-            f"cannot act as {username!r}: the command line has no logins yet; use --as system"
-        )
-    return SYSTEM
