@@ -33,6 +33,7 @@ from psotrial.instruments.itch import compute_itch
 from psotrial.instruments.pasi import compute_pasi
 from psotrial.instruments.zung import compute_zung
 from psotrial.protocol import FormSpec, Protocol
+from psotrial.protocol.answers import nest_answers
 from psotrial.schedule import check_dose, compute_dose
 
 __all__ = ["Finding", "ScoringContext", "score_form"]
@@ -82,16 +83,8 @@ def score_form(
     return result.scores, result.findings
 
 
-def _nest(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    nested: dict[str, dict[str, Any]] = {}
-    for name, value in values.items():
-        group, _, item = name.partition(".")
-        nested.setdefault(group, {})[item] = value
-    return nested
-
-
 def _pasi(values: Mapping[str, Any], context: ScoringContext, result: _Result) -> None:
-    nested = _nest(values)
+    nested = nest_answers(values)
     for region, items in nested.items():
         signs = [items.get(s) or 0 for s in ("erythema", "induration", "desquamation")]
         area = items.get("area_pct")

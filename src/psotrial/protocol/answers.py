@@ -17,7 +17,7 @@ from psotrial.errors import FieldError, FieldErrors, ScoringError
 from psotrial.exact import to_decimal
 from psotrial.protocol.crfs import FormSpec, ItemSpec, LabTestSpec
 
-__all__ = ["read_form", "read_item", "read_lab_result"]
+__all__ = ["nest_answers", "read_form", "read_item", "read_lab_result"]
 
 ItemValue = int | Decimal | str | date | datetime | bool | None
 
@@ -174,6 +174,23 @@ def _read_date(value: object, field: str) -> date:
         except ValueError:
             pass
     raise FieldError(field, f"expected a date as YYYY-MM-DD, got {value!r}")
+
+
+def nest_answers(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers keyed by dotted item name, nested as a form's JSON holds them.
+
+    Example:
+        >>> nest_answers({"head.erythema": 2, "head.area": 1, "vas_mm": 40})
+        {'head': {'erythema': 2, 'area': 1}, 'vas_mm': 40}
+    """
+    nested: dict[str, Any] = {}
+    for name, value in flat.items():
+        *groups, item = name.split(".")
+        target = nested
+        for group in groups:
+            target = target.setdefault(group, {})
+        target[item] = value
+    return nested
 
 
 def _flatten(data: Mapping[Any, Any], prefix: str = "") -> dict[str, object]:

@@ -21,6 +21,7 @@ from psotrial.instruments.dlqi import compute_dlqi
 from psotrial.instruments.pasi import compute_pasi
 from psotrial.instruments.zung import compute_zung
 from psotrial.protocol import FormSpec, Protocol, ProtocolSettings
+from psotrial.protocol.answers import nest_answers
 from psotrial.protocol.facts import DERIVED_FACTS
 from psotrial.screening.record import ScreeningRecord
 
@@ -92,18 +93,10 @@ def _missing_reason(form: FormSpec, missing: list[str]) -> str:
     return f"{form.name} is incomplete: missing {shown}{more}"
 
 
-def _nest(answers: Mapping[str, Any]) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for name, value in answers.items():
-        group, _, item = name.partition(".")
-        nested.setdefault(group, {})[item] = value
-    return nested
-
-
 def _pasi(form: FormSpec, answers: Mapping[str, Any], missing: list[str], *_: Any) -> Derived:
     if missing:
         return {"total": (None, _missing_reason(form, missing))}
-    return {"total": (compute_pasi(_nest(answers)).pasi, None)}
+    return {"total": (compute_pasi(nest_answers(answers)).pasi, None)}
 
 
 def _bsa(form: FormSpec, answers: Mapping[str, Any], missing: list[str], *_: Any) -> Derived:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from psotrial.protocol import FormSpec, ItemSpec, Protocol
+from psotrial.protocol.answers import nest_answers
 
 __all__ = [
     "EXAMPLE_PLANNED_FIRST_INFUSION",
@@ -65,12 +66,7 @@ def build_example_record(protocol: Protocol) -> dict[str, Any]:
                 for test in form.lab_tests
             }
             continue
-        answers: dict[str, Any] = {}
-        for item in form.items:
-            group, _, name = item.name.rpartition(".")
-            target = answers.setdefault(group, {}) if group else answers
-            target[name] = item.example
-        forms[form.code] = answers
+        forms[form.code] = nest_answers({item.name: item.example for item in form.items})
     return {
         "protocol": protocol.identity.registry_id.lower(),
         "screening_date": EXAMPLE_SCREENING_DATE,

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from psotrial.protocol import FormSpec, Protocol
+from psotrial.protocol.answers import nest_answers
 from psotrial.screening import compute_age
 from psotrial.simulate.labs import draw_lab_panel, lab_result
 from psotrial.simulate.questionnaires import draw_dlqi_answers, draw_zung_answers
@@ -116,12 +117,7 @@ def draw_candidate(
 
 def example_answers(form: FormSpec) -> dict[str, Any]:
     """A form filled in with each item's ``example`` from the protocol (nested by dots)."""
-    answers: dict[str, Any] = {}
-    for item in form.items:
-        group, _, name = item.name.rpartition(".")
-        target = answers.setdefault(group, {}) if group else answers
-        target[name] = item.example
-    return answers
+    return nest_answers({item.name: item.example for item in form.items})
 
 
 def _draw_skin(rng: random.Random, *, mild: bool) -> tuple[SkinState, SkinExam]:
