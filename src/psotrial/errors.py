@@ -11,15 +11,17 @@ names the offending input and, where there is a closed set, the valid choices::
     ├── LockedError                    the data is locked; a data manager can unlock it
     ├── StateError                     an illegal transition; names both states
     ├── PermissionDenied
+    │   └── NotAuthenticated           no valid login (expired, logged out, bad token)
     ├── DataEntryError                 input that cannot be accepted as it is
     │   ├── FieldError(field, msg)     one field is wrong; ``field`` is a dotted path
     │   └── FieldErrors(errors)        several fields are wrong, each a FieldError
     ├── ScoringError                   an instrument cannot score malformed responses
     │   ├── IncompleteResponsesError
     │   └── ResponseOutOfRangeError
-    └── DerivationError
-        ├── MissingVariablesError(vars)
-        └── DuplicateRecordsError(by_vars)
+    ├── DerivationError
+    │   ├── MissingVariablesError(vars)
+    │   └── DuplicateRecordsError(by_vars)
+    └── ExportError                    a dataset breaks a file format's limits; nothing written
 
 A missing-data rule is not an error: instruments return "not scored" with a reason.
 """
@@ -34,11 +36,13 @@ __all__ = [
     "DataEntryError",
     "DerivationError",
     "DuplicateRecordsError",
+    "ExportError",
     "FieldError",
     "FieldErrors",
     "IncompleteResponsesError",
     "LockedError",
     "MissingVariablesError",
+    "NotAuthenticated",
     "NotFoundError",
     "PermissionDenied",
     "ProtocolError",
@@ -102,6 +106,10 @@ class PermissionDenied(PsotrialError):
     """The acting user may not do this."""
 
 
+class NotAuthenticated(PermissionDenied):
+    """No valid login: none given, expired, revoked, or a token that does not verify."""
+
+
 class DataEntryError(PsotrialError):
     """Input that cannot be accepted as it is."""
 
@@ -142,6 +150,11 @@ class ResponseOutOfRangeError(ScoringError):
 
 class DerivationError(PsotrialError):
     """A dataset derivation cannot be carried out on its input."""
+
+
+class ExportError(PsotrialError):
+    """A dataset or its metadata breaks the limits of the file format it is written in
+    (SAS XPORT v5: names, labels, value lengths, ASCII); nothing was written."""
 
 
 class MissingVariablesError(DerivationError):

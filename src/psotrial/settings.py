@@ -10,9 +10,11 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings", "get_settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "DEMO_SECRET_KEY", "Settings", "get_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/psotrial.db"
+# Good enough for the synthetic demo only: `psotrial serve` refuses it for a real study.
+DEMO_SECRET_KEY = "psotrial-demo-secret-key-not-for-real-studies"
 
 
 class Settings(BaseSettings):
@@ -21,12 +23,19 @@ class Settings(BaseSettings):
     ``database_url``: ``PSOTRIAL_DATABASE_URL``; SQLite (the default, a file under ``var/``)
     or PostgreSQL (``postgresql+psycopg://user@host:5432/db``) for multi-site deployments.
     ``protocol``: ``PSOTRIAL_PROTOCOL``, the built-in protocol name or a YAML path.
+    ``secret_key``: ``PSOTRIAL_SECRET_KEY``, signs session cookies, tokens and CSRF tokens.
+    ``session_idle_minutes`` / ``session_hours``: idle and absolute session lifetimes.
+    ``secure_cookies``: mark cookies Secure (set when served behind HTTPS).
     """
 
     model_config = SettingsConfigDict(env_prefix="PSOTRIAL_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
     protocol: str = "nct03745417"
+    secret_key: str = DEMO_SECRET_KEY
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    secure_cookies: bool = False
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,9 +15,19 @@ from psotrial.capture.actors import ROLES, Actor, require
 from psotrial.db.models import Site, User
 from psotrial.errors import FieldError, NotFoundError, PermissionDenied
 
-__all__ = ["MIN_PASSWORD_LENGTH", "actor_for", "authenticate", "create_user", "verify_password"]
+__all__ = [
+    "LOCKOUT_AFTER",
+    "LOCKOUT_FOR",
+    "MIN_PASSWORD_LENGTH",
+    "actor_for",
+    "authenticate",
+    "create_user",
+    "verify_password",
+]
 
 MIN_PASSWORD_LENGTH = 10
+LOCKOUT_AFTER = 5
+LOCKOUT_FOR = timedelta(minutes=15)
 _HASHER = PasswordHasher()
 # A real hash to verify against when the user does not exist, so timing does not tell.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
@@ -78,12 +88,13 @@ def actor_for(user: User) -> Actor:
 
 def authenticate(
     session: Session, *, username: str, password: str, now: datetime | None = None
-) -> Actor:
-    """Check a password; every attempt is an audit event.
+) -> Actor | None:
+    """Check a password; every attempt is an audit event; ``None`` when refused.
 
-    Raises:
-        PermissionDenied: "invalid username or password", the same for an unknown user,
-            a wrong password or an inactive account (no user enumeration).
+    Refused alike (no user enumeration): an unknown user, a wrong password, an inactive
+    account, and an account locked after :data:`LOCKOUT_AFTER` consecutive failures (for
+    :data:`LOCKOUT_FOR`; 21 CFR 11.300(d): attempts at unauthorised use are detected).
+    The caller commits, so a refusal is recorded, and answers with one generic message.
     """
     now = now or datetime.now(UTC)
     user = session.scalar(select(User).where(User.username == username))
@@ -92,16 +103,25 @@ def authenticate(
         valid = user is not None and user.active
     except (VerificationError, InvalidHashError):
         valid = False
+    locked = user is not None and user.locked_until is not None and user.locked_until > now
+    if user is not None:
+        if valid and not locked:
+            user.failed_logins = 0
+            user.locked_until = None
+        elif not locked:
+            user.failed_logins += 1
+            if user.failed_logins >= LOCKOUT_AFTER:
+                user.locked_until = now + LOCKOUT_FOR
+                user.failed_logins = 0
+    action = "login" if valid and not locked else "login_locked" if locked else "login_failed"
     append_events(
         session,
-        actor=username,
+        actor=username if user is not None else "anonymous",
         at=now,
-        changes=[
-            Change("login" if valid else "login_failed", "user", str(user.id) if user else None)
-        ],
+        changes=[Change(action, "user", str(user.id) if user else None)],
     )
-    if not valid or user is None:
-        raise PermissionDenied("invalid username or password")
+    if not valid or locked or user is None:
+        return None
     return actor_for(user)
 
 

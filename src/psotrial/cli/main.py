@@ -18,6 +18,7 @@ from psotrial.cli.records import backup, export_records, restore
 from psotrial.cli.response import response
 from psotrial.cli.schedule import dose, schedule
 from psotrial.cli.screening import eligibility
+from psotrial.cli.web import serve, sites_app, users_app
 from psotrial.errors import FieldErrors, PsotrialError
 
 __all__ = ["app", "main", "run"]
@@ -45,6 +46,9 @@ app.command("import")(import_records)
 app.command("demo")(demo)
 app.command("backup")(backup)
 app.command("restore")(restore)
+app.command("serve")(serve)
+app.add_typer(users_app, name="users")
+app.add_typer(sites_app, name="sites")
 
 
 def main(argv: list[str] | None = None) -> int:

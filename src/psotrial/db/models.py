@@ -76,7 +76,24 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Account lockout: consecutive failures, and the time until which logins are refused.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sites: Mapped[list[Site]] = relationship(secondary="user_site", lazy="selectin")
+
+
+class UserSession(Base):
+    """A login: the cookie or bearer token carries its random id, signed; logout revokes it."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class UserSite(Base):

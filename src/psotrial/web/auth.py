@@ -1,0 +1,135 @@
+"""Who is asking: the session cookie (pages) or the bearer token (API), and CSRF checks.
+
+Both carry a random session token signed with the secret key; the database keeps its
+digest (capture.sessions). The cookie's signature carries its time, so a cookie unused for
+``session_idle_minutes`` stops working; every page response re-signs it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature
+
+from psotrial.capture.sessions import Login, resolve_session
+from psotrial.errors import NotAuthenticated, PermissionDenied
+from psotrial.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    compute_csrf_token,
+    tokens_match,
+)
+from psotrial.web.state import WebState, get_state
+
+__all__ = [
+    "ApiLogin",
+    "PageLogin",
+    "api_login",
+    "check_csrf",
+    "csrf_token_for",
+    "optional_page_login",
+    "page_login",
+    "sign_api_token",
+    "sign_cookie",
+]
+
+_COOKIE_SALT = "psotrial.session"
+_TOKEN_SALT = "psotrial.api-token"
+
+
+def _resolve(state: WebState, token: str) -> Login | None:
+    with state.factory() as session:
+        return resolve_session(session, token=token, now=state.clock())
+
+
+def optional_page_login(
+    request: Request, state: Annotated[WebState, Depends(get_state)]
+) -> Login | None:
+    """The login of the session cookie, or None."""
+    if hasattr(request.state, "login"):
+        cached: Login | None = request.state.login
+        return cached
+    login = None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        try:
+            token = state.signer.loads(
+                cookie, salt=_COOKIE_SALT, max_age=state.settings.session_idle_minutes * 60
+            )
+        except BadSignature:
+            token = None
+        if isinstance(token, str):
+            login = _resolve(state, token)
+    request.state.login = login
+    return login
+
+
+def page_login(login: Annotated[Login | None, Depends(optional_page_login)]) -> Login:
+    """The logged-in user of a page; NotAuthenticated sends the browser to the login page."""
+    if login is None:
+        raise NotAuthenticated("please log in")
+    return login
+
+
+def api_login(request: Request, state: Annotated[WebState, Depends(get_state)]) -> Login:
+    """The user of an API bearer token.
+
+    Raises:
+        NotAuthenticated: no ``Authorization: Bearer`` header, or a token that is unknown,
+            revoked, expired or not signed by this server.
+    """
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise NotAuthenticated("missing bearer token: POST /api/v1/auth/token to get one")
+    try:
+        token = state.signer.loads(credentials.strip(), salt=_TOKEN_SALT)
+    except BadSignature:
+        token = None
+    login = _resolve(state, token) if isinstance(token, str) else None
+    if login is None:
+        raise NotAuthenticated("the bearer token is invalid or expired; log in again")
+    return login
+
+
+def sign_cookie(state: WebState, token: str) -> str:
+    """The session cookie's value for a session token."""
+    return state.signer.dumps(token, salt=_COOKIE_SALT)
+
+
+def sign_api_token(state: WebState, token: str) -> str:
+    """The bearer token handed to an API client."""
+    return state.signer.dumps(token, salt=_TOKEN_SALT)
+
+
+def csrf_token_for(state: WebState, login: Login) -> str:
+    """The CSRF token that the login's pages put in every form."""
+    return compute_csrf_token(state.settings.secret_key, login.token)
+
+
+async def check_csrf(
+    request: Request,
+    state: Annotated[WebState, Depends(get_state)],
+    login: Annotated[Login | None, Depends(optional_page_login)],
+) -> None:
+    """Refuse a state-changing page request without the session's CSRF token.
+
+    The token comes in the form field ``csrf_token`` or, for htmx requests, the
+    ``X-CSRF-Token`` header. GET and HEAD change nothing and are not checked.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if login is None:
+        raise NotAuthenticated("please log in")
+    given = request.headers.get(CSRF_HEADER)
+    if given is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not tokens_match(csrf_token_for(state, login), given):
+        raise PermissionDenied("the form's security token is missing or stale; reload the page")
+
+
+PageLogin = Annotated[Login, Depends(page_login)]
+ApiLogin = Annotated[Login, Depends(api_login)]
