@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check fmt bench clean
+.PHONY: run test check fmt bench clean i18n
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,13 +12,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the web application lands: the protocol, then a sample (synthetic) participant.
+DEMO_DB := var/psotrial.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The web application on the embedded SQLite default: a fresh SYNTHETIC demo database
+# when there is none (kept between runs; delete var/psotrial.db for a new one).
 run: $(STAMP)
-	@$(BIN)/psotrial protocol show
+	@mkdir -p var
+	@if [ ! -f $(DEMO_DB) ]; then \
+		PSOTRIAL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/psotrial demo; \
+	else \
+		PSOTRIAL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/psotrial db upgrade; \
+		echo "Demo logins (synthetic): demo-coordinator, demo-investigator, demo-monitor,"; \
+		echo "demo-data-manager, demo-statistician, demo-admin; password demo-ROLE-2026"; \
+		echo "(ROLE with an underscore: demo-data_manager-2026)."; \
+	fi
 	@echo
-	@echo "Sample participant (synthetic): first infusion 2026-03-02, weight 61.5 kg"
-	@$(BIN)/psotrial schedule --first-infusion 2026-03-02 --weight-kg 61.5
-	@$(BIN)/psotrial dose --weight-kg 61.5
+	@echo "Open http://$(HOST):$(PORT)/ and log in, e.g. demo-coordinator / demo-coordinator-2026"
+	@PSOTRIAL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/psotrial serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -31,6 +43,17 @@ check: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+# Extract every translatable string and merge it into the Chinese catalog (then translate
+# the new entries in src/psotrial/web/locale/zh/LC_MESSAGES/messages.po).
+LOCALE := src/psotrial/web/locale
+i18n: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k gettext_for:2 --no-location --sort-output -o $(LOCALE)/messages.pot src/psotrial/web
+	@if [ -f $(LOCALE)/zh/LC_MESSAGES/messages.po ]; then \
+		$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALE)/messages.pot -d $(LOCALE) -l zh; \
+	else \
+		$(BIN)/pybabel -q init -i $(LOCALE)/messages.pot -d $(LOCALE) -l zh; \
+	fi
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -7,12 +7,15 @@ a user per role at GZ01), plus a second site GZ02 with its own coordinator
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -91,7 +94,13 @@ def _free_socket() -> socket.socket:
 @pytest.fixture
 def server(trial: Any) -> Iterator[Server]:
     with transaction(trial.db.factory) as session:
-        add_site(session, actor=SYSTEM, code="GZ02", name="Second site (synthetic)", timezone="Asia/Shanghai")
+        add_site(
+            session,
+            actor=SYSTEM,
+            code="GZ02",
+            name="Second site (synthetic)",
+            timezone="Asia/Shanghai",
+        )
         other = create_user(
             session,
             actor=SYSTEM,
@@ -130,3 +139,57 @@ def server(trial: Any) -> Iterator[Server]:
         uvicorn_server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+# --- A real browser: Debian's Chromium driven by Playwright (never a downloaded browser).
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = (
+            "browser tests skipped: Debian's chromium is not installed (apt-get install chromium)"
+        )
+        if os.environ.get("PSOTRIAL_REQUIRE_BROWSER"):
+            pytest.fail(message.replace("skipped", "required"))
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser tab at tablet width (768 px) with an English UI."""
+    context = chromium.new_context(viewport={"width": 768, "height": 1024}, locale="en-GB")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def log_in(page: Any, server: Server) -> Any:
+    """``log_in(username)``: log in through the login page in the browser tab."""
+
+    def run(username: str) -> None:
+        page.goto(f"{server.url}/login")
+        page.fill("#username", username)
+        page.fill("#password", server.trial.password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard")
+
+    return run

@@ -14,10 +14,26 @@ from io import BytesIO
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-__all__ = ["LANGUAGES", "Catalogs", "load_catalogs"]
+__all__ = ["LANGUAGES", "N_", "ROLE_NAMES", "Catalogs", "load_catalogs"]
 
 # Code -> the language's own name, shown in the language menu.
 LANGUAGES = {"en": "English", "zh": "简体中文"}
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a message for extraction; it is translated later, where it is shown."""
+    return message
+
+
+# Role names as shown in pages (``{{ _(role) }}``).
+ROLE_NAMES = (
+    N_("admin"),
+    N_("coordinator"),
+    N_("investigator"),
+    N_("monitor"),
+    N_("data_manager"),
+    N_("statistician"),
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +46,8 @@ class Catalogs:
         """The language's translations (English when the language is unknown)."""
         return self.by_language.get(language, self.by_language["en"])
 
-    def gettext(self, language: str, message: str) -> str:
-        """``message`` in ``language``."""
+    def gettext_for(self, language: str, message: str) -> str:
+        """``message`` in ``language`` (extracted by ``make i18n``: keyword gettext_for:2)."""
         return self.get(language).gettext(message)
 
 

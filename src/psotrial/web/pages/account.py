@@ -15,7 +15,7 @@ from psotrial.db.engine import transaction
 from psotrial.db.models import User
 from psotrial.errors import FieldError, PermissionDenied
 from psotrial.web.auth import PageLogin, check_csrf, optional_page_login
-from psotrial.web.i18n import LANGUAGES
+from psotrial.web.i18n import LANGUAGES, N_
 from psotrial.web.security import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie, tokens_match
 from psotrial.web.state import WebState, get_state
 from psotrial.web.templating import render
@@ -85,7 +85,7 @@ def login_submit(
         return _login_page(
             request,
             next_path=_safe_next(next),
-            error="The form's security token is missing or stale; please try again.",
+            error=N_("The form's security token is missing or stale; please try again."),
             username=username,
             status_code=403,
         )
@@ -102,7 +102,7 @@ def login_submit(
         return _login_page(
             request,
             next_path=_safe_next(next),
-            error="Invalid username or password.",
+            error=N_("Invalid username or password."),
             username=username,
             status_code=401,
         )
