@@ -14,6 +14,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "psotrial"
 PURE = ("protocol", "instruments", "screening", "schedule", "sdtm", "adam", "stats", "simulate")
+PURE += ("conformance",)
 FORBIDDEN_INTERNAL = ("db", "web", "cli", "capture", "audit", "exchange", "reports")
 ALLOWED_EXTERNAL = {
     "__future__", "pydantic", "numpy", "polars", "scipy", "yaml", "typing_extensions",

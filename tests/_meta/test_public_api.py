@@ -18,6 +18,11 @@ PACKAGES = [
     "psotrial.audit",
     "psotrial.casebook",
     "psotrial.settings",
+    "psotrial.sdtm",
+    "psotrial.adam",
+    "psotrial.conformance",
+    "psotrial.exchange",
+    "psotrial.web",
 ]
 
 

@@ -13,7 +13,10 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from psotrial.cli import labs, protocol, score, simulate
-from psotrial.cli.database import audit_app, db_app, demo, import_records
+from psotrial.cli.cdisc import export_adam, export_define, export_sdtm
+from psotrial.cli.check import app as check_app
+from psotrial.cli.database import audit_app, db_app, demo
+from psotrial.cli.exchange import export_odm, export_redcap, import_any
 from psotrial.cli.records import backup, export_records, restore
 from psotrial.cli.response import response
 from psotrial.cli.schedule import dose, schedule
@@ -35,14 +38,20 @@ app.add_typer(labs.app, name="labs")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(check_app, name="check")
 export_app = typer.Typer(help="Export captured data.", no_args_is_help=True)
 export_app.command("records")(export_records)
+export_app.command("sdtm")(export_sdtm)
+export_app.command("adam")(export_adam)
+export_app.command("define")(export_define)
+export_app.command("odm")(export_odm)
+export_app.command("redcap")(export_redcap)
 app.add_typer(export_app, name="export")
 app.command("eligibility")(eligibility)
 app.command("response")(response)
 app.command("schedule")(schedule)
 app.command("dose")(dose)
-app.command("import")(import_records)
+app.command("import")(import_any)
 app.command("demo")(demo)
 app.command("backup")(backup)
 app.command("restore")(restore)

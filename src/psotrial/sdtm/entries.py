@@ -1,0 +1,71 @@
+"""Form entries as wide frames: one row per entry, one text column per item.
+
+Only entries past draft (complete, verified, signed, locked) reach SDTM: a draft is work in
+progress at the site, not data. Each row carries the subject keys, ``visit_date`` (the
+visit's actual date) and ``spid`` = ``FE<form_entry.id>``, the --SPID that leads back to the
+entry and its audit events (``audit_event.entity = 'form_entry'``, ``entity_id = id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from psotrial.sdtm.source import Captured
+
+__all__ = ["SUBMITTED_STATUSES", "select_entries", "select_scores"]
+
+SUBMITTED_STATUSES = ("complete", "verified", "signed", "locked")
+
+
+def select_entries(
+    captured: Captured, subjects: pl.DataFrame, form: str, items: Sequence[str]
+) -> pl.DataFrame:
+    """Submitted entries of ``form`` with ``items`` as text columns (null when unanswered).
+
+    Args:
+        captured: the captured frames.
+        subjects: subject keys by ``participant_id`` (at least USUBJID).
+        form: the form code.
+        items: item paths to pivot into columns, e.g. ``["head.erythema"]``.
+
+    Returns:
+        entry_id, participant_id, visit_code, repeat_index, spid, visit_date, the subject
+        columns and one column per item, in entry order.
+    """
+    entries = captured.entries.filter(
+        (pl.col("form_code") == form) & pl.col("status").is_in(SUBMITTED_STATUSES)
+    ).select("entry_id", "participant_id", "visit_code", "repeat_index")
+    wide = _pivot(captured.items, entries, "item", items)
+    visits = captured.visits.select("participant_id", "visit_code", pl.col("actual_date"))
+    return (
+        wide.join(visits, on=["participant_id", "visit_code"], how="left")
+        .rename({"actual_date": "visit_date"})
+        .join(subjects, on="participant_id", how="inner")
+        .with_columns(pl.format("FE{}", pl.col("entry_id")).alias("spid"))
+        .sort("entry_id")
+    )
+
+
+def select_scores(captured: Captured, entry_ids: pl.Series, names: Sequence[str]) -> pl.DataFrame:
+    """The stored scores ``names`` of the given entries, one text column each, by entry_id."""
+    entries = pl.DataFrame({"entry_id": entry_ids}, schema={"entry_id": pl.Int64})
+    return _pivot(captured.scores.rename({"name": "item"}), entries, "item", names)
+
+
+def _pivot(
+    long: pl.DataFrame, entries: pl.DataFrame, key: str, names: Sequence[str]
+) -> pl.DataFrame:
+    wanted = long.filter(pl.col(key).is_in(list(names))).join(
+        entries.select("entry_id"), on="entry_id", how="semi"
+    )
+    if wanted.is_empty():
+        wide = entries
+    else:
+        pivoted = wanted.pivot(on=key, index="entry_id", values="value", aggregate_function=None)
+        wide = entries.join(pivoted, on="entry_id", how="left")
+    absent = [
+        pl.lit(None, dtype=pl.String).alias(name) for name in names if name not in wide.columns
+    ]
+    return wide.with_columns(absent) if absent else wide
