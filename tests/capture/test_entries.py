@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -271,3 +271,36 @@ def test_locked_entry_cannot_change(trial: Any) -> None:
         )
         save(trial, session, participant, "W0", "itch", {"vas_mm": 41}, base=3, reason="fix")
         assert verify_audit(session).ok
+
+
+def test_sae_deadline_counts_from_the_first_save_not_each_edit(trial: Any) -> None:
+    ae = {
+        "ctcae_term": "lung infection",
+        "verbatim": "chest infection",
+        "onset_date": "2026-03-10",
+        "grade": 3,
+        "serious": True,
+        "seriousness": "hospitalisation",
+        "relatedness": "not_related",
+        "action_taken": "none",
+        "outcome": "recovering",
+    }
+    with trial.session() as session:
+        participant = trial.enrolled(session)
+        first = save(trial, session, participant, "W2", "adverse_event", ae, repeat=1)
+        deadline = first.scores["expedited_report"]["deadline"]
+        assert deadline == "2026-03-17"
+        edited = save_entry(
+            session,
+            protocol=trial.protocol,
+            actor=trial.actors["coordinator"],
+            participant=participant,
+            visit="W2",
+            form="adverse_event",
+            data={**ae, "grade": 4},
+            base_version=first.entry.version,
+            now=trial.now + timedelta(days=5),
+            repeat=1,
+            reason="grade revised",
+        )
+        assert edited.scores["expedited_report"]["deadline"] == deadline

@@ -138,7 +138,9 @@ def save_entry(
             "reason", f"{form} at {visit} is {entry.status}: give a reason for the change"
         )
 
-    context = _context(session, protocol, participant, visit, values, now)
+    # ICH E2A clocks start when the site first knew: the entry's first save, not each edit.
+    recorded_on = (entry.created_at if entry is not None else now).date()
+    context = _context(session, protocol, participant, visit, recorded_on)
     scores, findings = score_form(spec, values, context)
     scores_json = dumps_canonical(scores)
 
@@ -265,8 +267,7 @@ def _context(
     protocol: Protocol,
     participant: Participant,
     visit: str,
-    values: Mapping[str, Any],
-    now: datetime,
+    recorded_on: date,
 ) -> ScoringContext:
     visit_date = session.scalar(
         select(Visit.actual_date).where(
@@ -277,7 +278,7 @@ def _context(
     return ScoringContext(
         protocol=protocol,
         screening_date=participant.screening_date,
-        recorded_on=now.date(),
+        recorded_on=recorded_on,
         latest_weight=weight,
         cells_per_kg=protocol.arm().dosing.cells_per_kg,
     )

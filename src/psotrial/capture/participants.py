@@ -53,7 +53,8 @@ def get_participant(session: Session, ref: str, *, for_update: bool = False) -> 
         or_(Participant.participant_code == ref, Participant.screening_number == ref)
     )
     if for_update:
-        query = query.with_for_update()
+        # OF participant: PostgreSQL refuses to lock the nullable side of the site join.
+        query = query.with_for_update(of=Participant)
     participant = session.scalar(query)
     if participant is None:
         raise NotFoundError("participant", ref)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from psotrial.errors import (
@@ -120,9 +120,19 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(error.get("type") == "json_invalid" for error in errors):
+            message = "the request body is not valid JSON"
+            if _wants_json(request):
+                return JSONResponse(error_body("bad_request", message), status_code=400)
+            return _html_error(request, 400, message)
         fields: dict[str, str] = {}
-        for error in exc.errors():
-            loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query")]
+        for error in errors:
+            loc = [
+                str(part)
+                for part in error.get("loc", ())
+                if part not in ("body", "query", "path", "header", "cookie")
+            ]
             fields[".".join(loc) or "body"] = str(error.get("msg", "invalid"))
         message = f"{len(fields)} invalid fields: " + "; ".join(
             f"{name}: {msg}" for name, msg in fields.items()
@@ -140,6 +150,17 @@ def install_handlers(app: FastAPI) -> None:
                 error_body(code, message), status_code=exc.status_code, headers=exc.headers
             )
         return _html_error(request, exc.status_code, message)
+
+    @app.exception_handler(DataError)
+    async def value_not_storable(request: Request, exc: DataError) -> Response:
+        # E.g. a NUL character, which PostgreSQL text cannot hold: bad input, not a fault.
+        log.warning("value refused by the database on %s %s", request.method, request.url.path)
+        message = (
+            "a value could not be stored (it holds a character or number the database refuses)"
+        )
+        if _wants_json(request):
+            return JSONResponse(error_body("invalid", message), status_code=422)
+        return _html_error(request, 422, message)
 
     @app.exception_handler(OperationalError)
     async def database_unavailable(request: Request, exc: OperationalError) -> Response:
