@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from psotrial.web.api import auth
+from psotrial.web.api import auth, forms, participants, queries
 
 __all__ = ["include"]
 
@@ -12,3 +12,6 @@ __all__ = ["include"]
 def include(app: FastAPI) -> None:
     """Mount every API router on ``app``."""
     app.include_router(auth.router)
+    app.include_router(participants.router)
+    app.include_router(forms.router)
+    app.include_router(queries.router)

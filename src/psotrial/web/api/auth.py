@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from psotrial.capture.sessions import login
 from psotrial.errors import NotAuthenticated, PermissionDenied
+from psotrial.web.api.schemas import NO_NUL, ErrorBody, errors
 from psotrial.web.auth import sign_api_token
 from psotrial.web.state import WebState, get_state
 
@@ -29,8 +30,8 @@ class Credentials(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
+    username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    password: str = Field(min_length=1, max_length=1024, pattern=NO_NUL)
 
 
 class Token(BaseModel):
@@ -40,9 +41,12 @@ class Token(BaseModel):
     token_type: Literal["bearer"] = "bearer"
 
 
-ERRORS = {
-    401: {"description": "Invalid username or password (the same for every refusal)."},
-    422: {"description": "Malformed request body."},
+ERRORS = errors(400, 422) | {
+    401: {
+        "model": ErrorBody,
+        "description": "Invalid username or password, or a locked or inactive account (the "
+        "same answer for every refusal, so that usernames are not revealed).",
+    }
 }
 
 
@@ -52,7 +56,7 @@ def healthz() -> Health:
     return Health()
 
 
-@router.post("/api/v1/auth/token", tags=["auth"], responses=ERRORS)  # type: ignore[arg-type]
+@router.post("/api/v1/auth/token", tags=["auth"], responses=ERRORS)
 def token(credentials: Credentials, state: Annotated[WebState, Depends(get_state)]) -> Token:
     """Exchange a username and password for a bearer token (lifetime: ``session_hours``)."""
     try:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from psotrial.web.pages import account, dashboard
+from psotrial.web.pages import (
+    account,
+    adverse_events,
+    audit,
+    dashboard,
+    forms,
+    participants,
+    queries,
+    review,
+    screening,
+)
 
 __all__ = ["include"]
 
@@ -13,3 +23,10 @@ def include(app: FastAPI) -> None:
     """Mount every page router on ``app``."""
     app.include_router(account.router)
     app.include_router(dashboard.router)
+    app.include_router(forms.router)
+    app.include_router(screening.router)
+    app.include_router(participants.router)
+    app.include_router(audit.router)
+    app.include_router(queries.router)
+    app.include_router(adverse_events.router)
+    app.include_router(review.router)
