@@ -224,3 +224,55 @@ def trial(database: Any) -> Trial:
             trial.actors[role] = actor_for(user)
         trial.actors["admin"] = admin
     return trial
+
+
+# --- The demo trial, built once per test session (SQLite), with its SDTM and ADaM.
+
+
+@dataclass(frozen=True)
+class DemoStudy:
+    """A 30-candidate SYNTHETIC demo database and the datasets built from it.
+
+    Shared by every test that reads it: tests may add audit events (exports) but must not
+    change clinical data; a test that writes builds its own.
+    """
+
+    url: str
+    factory: sessionmaker[Session]
+    protocol: Protocol
+    captured: Any
+    sdtm: dict[str, Any]
+    adam: dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStudy]:
+    from psotrial.adam import build_adam
+    from psotrial.capture.demo import build_demo
+    from psotrial.capture.extract import load_captured
+    from psotrial.sdtm import build_sdtm
+
+    path = tmp_path_factory.mktemp("demo-study") / "trial.db"
+    settings = Settings(database_url=f"sqlite:///{path}")
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)
+        factory = make_sessionmaker(engine)
+        protocol = load_protocol("nct03745417")
+        build_demo(
+            factory,
+            protocol=protocol,
+            protocol_name="nct03745417",
+            participants=30,
+            now=datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
+        )
+        with factory() as session:
+            captured = load_captured(session, protocol)
+        sdtm = dict(build_sdtm(captured, protocol))
+        adam = {
+            imputation: dict(build_adam(sdtm, protocol, imputation=imputation))
+            for imputation in ("nri", "locf")
+        }
+        yield DemoStudy(settings.database_url, factory, protocol, captured, sdtm, adam)
+    finally:
+        engine.dispose()

@@ -1,4 +1,4 @@
-"""build_sdtm -> build_adam on the demo trial (SQLite, built once for this module).
+"""build_sdtm -> build_adam on the demo trial (the session's shared demo, SQLite).
 
 Checks the structural promises of the ADaM datasets on realistic data: ADSL keys in every
 dataset, one analysis record per participant, parameter and window, BASE/CHG/PCHG consistent
@@ -8,27 +8,19 @@ audit events of that entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from psotrial.adam import build_adam
-from psotrial.capture.demo import build_demo
-from psotrial.capture.extract import load_captured
-from psotrial.db.engine import make_engine, make_sessionmaker, transaction
-from psotrial.db.migrate import upgrade
+from psotrial.db.engine import transaction
 from psotrial.db.models import AuditEvent
-from psotrial.protocol import load_protocol
-from psotrial.sdtm import Captured, build_sdtm
-from psotrial.settings import Settings
+from psotrial.sdtm import Captured
 
 Frames = dict[str, pl.DataFrame]
 BDS = ("ADPASI", "ADQS", "ADLB")
@@ -43,27 +35,8 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    path: Path = tmp_path_factory.mktemp("adam-demo") / "trial.db"
-    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
-    try:
-        upgrade(engine)
-        factory = make_sessionmaker(engine)
-        protocol = load_protocol("nct03745417")
-        build_demo(
-            factory,
-            protocol=protocol,
-            protocol_name="nct03745417",
-            participants=30,
-            now=datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
-        )
-        with transaction(factory) as session:
-            captured = load_captured(session, protocol)
-        sdtm = dict(build_sdtm(captured, protocol))
-        adam = {imp: build_adam(sdtm, protocol, imputation=imp) for imp in ("nri", "locf")}
-        yield Demo(factory, captured, sdtm, adam)
-    finally:
-        engine.dispose()
+def demo(demo_study: Any) -> Demo:
+    return Demo(demo_study.factory, demo_study.captured, demo_study.sdtm, demo_study.adam)
 
 
 @pytest.mark.parametrize("imputation", ["nri", "locf"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,34 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from psotrial.audit import verify_audit
-from psotrial.capture.demo import build_demo
-from psotrial.db.engine import make_engine, make_sessionmaker
-from psotrial.db.migrate import upgrade
 from psotrial.db.models import AuditEvent
 from psotrial.exchange.datasets import read_datasets
 from psotrial.exchange.define import validate_define
 from psotrial.protocol import Protocol, load_protocol
-from psotrial.settings import Settings
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    engine = make_engine(Settings(database_url=url))
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
-    build_demo(
-        factory,
-        protocol=load_protocol("nct03745417"),
-        protocol_name="nct03745417",
-        participants=8,
-        seed=7,
-        now=NOW,
-    )
-    yield url, factory
-    engine.dispose()
+def demo(demo_study: Any) -> tuple[str, sessionmaker[Session]]:
+    return demo_study.url, demo_study.factory
 
 
 @pytest.fixture

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
-from psotrial.adam import ADAM_SPECS, build_adam
-from psotrial.capture.demo import build_demo
-from psotrial.capture.extract import load_captured
-from psotrial.db.engine import make_engine, make_sessionmaker, transaction
-from psotrial.db.migrate import upgrade
+from psotrial.adam import ADAM_SPECS
 from psotrial.exchange.datasets import write_datasets
-from psotrial.protocol import load_protocol
-from psotrial.sdtm import SDTM_SPECS, build_sdtm
+from psotrial.sdtm import SDTM_SPECS
 from psotrial.sdtm.metadata import DatasetSpec
-from psotrial.settings import Settings
 
 Run = Callable[..., tuple[int, str, str]]  # the ``cli`` fixture of tests/cli/conftest.py
 Frames = dict[str, pl.DataFrame]
@@ -33,27 +26,10 @@ def by_name(specs: Any) -> dict[str, DatasetSpec]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Frames, Frames, Path]:
+def demo(demo_study: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Frames, Frames, Path]:
     """The demo's SDTM and ADaM frames, and a folder with sdtm/ and adam/ as XPT."""
     root = tmp_path_factory.mktemp("check")
-    engine = make_engine(Settings(database_url=f"sqlite:///{root / 'trial.db'}"))
-    try:
-        upgrade(engine)
-        factory = make_sessionmaker(engine)
-        protocol = load_protocol("nct03745417")
-        build_demo(
-            factory,
-            protocol=protocol,
-            protocol_name="nct03745417",
-            participants=12,
-            now=datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
-        )
-        with transaction(factory) as session:
-            captured = load_captured(session, protocol)
-    finally:
-        engine.dispose()
-    sdtm = dict(build_sdtm(captured, protocol))
-    adam = dict(build_adam(sdtm, protocol, imputation="nri"))
+    sdtm, adam = demo_study.sdtm, demo_study.adam["nri"]
     write_datasets(sdtm, by_name(SDTM_SPECS), root / "sdtm", "xpt")
     write_datasets(adam, by_name(ADAM_SPECS), root / "adam", "xpt")
     return sdtm, adam, root

@@ -7,24 +7,16 @@ the read service and tabulated and analysed exactly as ``psotrial export`` does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
-from psotrial.adam import ADAM_SPECS, build_adam
-from psotrial.capture.demo import build_demo
-from psotrial.capture.extract import load_captured
+from psotrial.adam import ADAM_SPECS
 from psotrial.conformance import Finding, check_adam, check_sdtm
-from psotrial.db.engine import make_engine, make_sessionmaker, transaction
-from psotrial.db.migrate import upgrade
 from psotrial.exchange.terminology import load_terminology
-from psotrial.protocol import load_protocol
-from psotrial.sdtm import SDTM_SPECS, build_sdtm
+from psotrial.sdtm import SDTM_SPECS
 from psotrial.sdtm.metadata import DatasetSpec
-from psotrial.settings import Settings
 
 Frames = dict[str, pl.DataFrame]
 
@@ -36,27 +28,8 @@ def by_name(specs: Any) -> dict[str, DatasetSpec]:
 
 
 @pytest.fixture(scope="module")
-def demo_datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Frames, Frames]:
-    path: Path = tmp_path_factory.mktemp("demo") / "trial.db"
-    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
-    try:
-        upgrade(engine)
-        factory = make_sessionmaker(engine)
-        protocol = load_protocol("nct03745417")
-        build_demo(
-            factory,
-            protocol=protocol,
-            protocol_name="nct03745417",
-            participants=30,
-            now=datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
-        )
-        with transaction(factory) as session:
-            captured = load_captured(session, protocol)
-        sdtm = dict(build_sdtm(captured, protocol))
-        adam = dict(build_adam(sdtm, protocol, imputation="nri"))
-    finally:
-        engine.dispose()
-    return sdtm, adam
+def demo_datasets(demo_study: Any) -> tuple[Frames, Frames]:
+    return demo_study.sdtm, demo_study.adam["nri"]
 
 
 def errors(findings: list[Finding]) -> list[str]:

@@ -1,25 +1,17 @@
-"""build_sdtm on a demo database (SQLite), built once for the module."""
+"""build_sdtm on the session's shared demo database (SQLite)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from psotrial.capture.demo import build_demo
-from psotrial.capture.extract import load_captured
-from psotrial.db.engine import make_engine, make_sessionmaker
-from psotrial.db.migrate import upgrade
 from psotrial.db.models import AuditEvent, FormEntry
-from psotrial.protocol import load_protocol
-from psotrial.sdtm import SDTM_SPECS, Captured, build_sdtm
-from psotrial.settings import Settings
+from psotrial.sdtm import SDTM_SPECS, Captured
 
 
 @dataclass
@@ -30,18 +22,8 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    path: Path = tmp_path_factory.mktemp("sdtm") / "demo.db"
-    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
-    upgrade(engine)
-    factory = make_sessionmaker(engine)
-    protocol = load_protocol("nct03745417")
-    build_demo(factory, protocol=protocol, protocol_name="nct03745417", participants=16,
-               now=datetime(2026, 8, 1, tzinfo=UTC))  # fmt: skip
-    with factory() as session:
-        captured = load_captured(session, protocol)
-    yield Demo(factory, captured, build_sdtm(captured, protocol))
-    engine.dispose()
+def demo(demo_study: Any) -> Demo:
+    return Demo(demo_study.factory, demo_study.captured, demo_study.sdtm)
 
 
 def test_every_dataset_has_exactly_its_spec_columns(demo: Demo) -> None:
