@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,54 @@ def log_in(page: Any, server: Server) -> Any:
         page.wait_for_url("**/dashboard")
 
     return run
+
+
+# --- The demo study (``psotrial demo``) served for the screenshots: built once per module.
+
+DEMO_NOW = datetime(2026, 8, 3, 2, 0, tzinfo=UTC)  # the demo's data cut, 10:00 in Guangzhou
+
+
+@dataclass
+class DemoServer:
+    """A running server over a fresh demo database, and its logins."""
+
+    url: str
+    factory: Any
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    from psotrial.capture.demo import build_demo
+    from psotrial.db.engine import make_engine, make_sessionmaker
+    from psotrial.db.migrate import upgrade
+    from psotrial.protocol import load_protocol
+    from psotrial.settings import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    engine = make_engine(settings)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    # A fixed "now" (the demo's cut-off) keeps the screenshots the same from run to run.
+    summary = build_demo(
+        factory, protocol=load_protocol("nct03745417"), protocol_name="nct03745417", now=DEMO_NOW
+    )
+    app = create_app(settings, factory=factory, clock=lambda: DEMO_NOW)
+    sock = _free_socket()
+    uvicorn_server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uvicorn_server.started:
+        assert time.monotonic() < deadline, "the demo server did not start"
+        time.sleep(0.01)
+    host, port = sock.getsockname()
+    try:
+        yield DemoServer(
+            f"http://{host}:{port}", factory, {u.username: u.password for u in summary.users}
+        )
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        engine.dispose()
