@@ -84,3 +84,15 @@ def test_chinese_catalog_loads_and_translates() -> None:
     catalogs = load_catalogs()
     assert catalogs.gettext_for("zh", "Dashboard") != "Dashboard"
     assert catalogs.gettext_for("en", "Dashboard") == "Dashboard"
+
+
+def test_every_visit_and_form_of_the_built_in_protocols_is_translatable() -> None:
+    from psotrial.protocol import list_protocols, load_protocol
+    from psotrial.web.vocabulary import VOCABULARY
+
+    names = {
+        name
+        for protocol in map(load_protocol, list_protocols())
+        for name in [v.name for v in protocol.visits] + [f.name for f in protocol.forms]
+    }
+    assert sorted(names - set(VOCABULARY)) == []

@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from psotrial.capture.actors import PERMISSIONS
 from psotrial.capture.sessions import Login
 from psotrial.web.auth import csrf_token_for
 from psotrial.web.i18n import LANGUAGES, Catalogs
@@ -57,6 +58,7 @@ def build_environments(catalogs: Catalogs) -> dict[str, Environment]:
         env.filters["local"] = format_local
         env.filters["number"] = _number
         env.globals["LANGUAGES"] = LANGUAGES
+        env.globals["PERMISSIONS"] = PERMISSIONS
         env.globals["language"] = language
         environments[language] = env
     return environments
