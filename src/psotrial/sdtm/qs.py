@@ -126,7 +126,8 @@ QS_SPEC = DatasetSpec(
 def build_qs(context: SdtmContext) -> pl.DataFrame:
     """QS: DLQI, pruritus VAS and Zung SAS/SDS records."""
     frames = [*_dlqi(context), _itch(context), *(_zung(context, form) for form in _ZUNG)]
-    frame = pl.concat([f for f in frames if f.height], how="vertical_relaxed")
+    # An empty study still has one (empty) frame, so the columns survive.
+    frame = pl.concat([f for f in frames if f.height] or frames[:1], how="vertical_relaxed")
     return finish_findings(context, frame, prefix="QS", by_vars=["QSCAT"])
 
 
