@@ -23,6 +23,8 @@ PACKAGES = [
     "psotrial.conformance",
     "psotrial.exchange",
     "psotrial.web",
+    "psotrial.stats",
+    "psotrial.reports",
 ]
 
 

@@ -121,3 +121,26 @@ def test_pasi_value_traces_back_to_rs_form_entry_and_audit(demo: Demo) -> None:
             select(AuditEvent.action).where(AuditEvent.entity_id == str(entry_id))
         ).all()
     assert actions, "the form entry has no audit history"
+
+
+def test_adsl_cumulative_dose_and_dose_deviations_match_sdtm(demo: Demo) -> None:
+    adsl = demo.adam["nri"]["ADSL"]
+    ex, supp = demo.sdtm["EX"], demo.sdtm["SUPPEX"]
+    cells: dict[tuple[str, str], dict[str, int]] = {}
+    for usubjid, seq, qnam, qval in supp.select("USUBJID", "IDVARVAL", "QNAM", "QVAL").iter_rows():
+        cells.setdefault((usubjid, seq), {})[qnam] = int(qval) if qnam.endswith("CELL") else 0
+    off: dict[str, int] = {}
+    for (usubjid, _), row in cells.items():
+        planned, actual = row.get("PLANCELL"), row.get("ACTCELL")
+        if planned is not None and actual is not None and 10 * abs(actual - planned) > planned:
+            off[usubjid] = off.get(usubjid, 0) + 1
+    for usubjid, cumdose, ndosdev, saffl in adsl.select(
+        "USUBJID", "CUMDOSE", "NDOSDEV", "SAFFL"
+    ).iter_rows():
+        doses = ex.filter(pl.col("USUBJID") == usubjid)["EXDOSE"].drop_nulls()
+        if saffl == "Y":
+            assert cumdose == pytest.approx(round(float(doses.sum()), 3)), usubjid
+            assert ndosdev == off.get(usubjid, 0), usubjid
+        else:
+            assert ndosdev is None
+    assert sum(off.values()) >= 1  # the demo has a dose deviation to find

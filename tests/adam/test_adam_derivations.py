@@ -446,3 +446,24 @@ def test_derive_param_tte_refuses_unknown_source() -> None:
             censor_conditions=[],
             set_values_to={},
         )
+
+
+def test_dose_deviation_is_decided_exactly_on_cell_counts() -> None:
+    from psotrial.adam.adsl import _dose_deviations
+
+    rows = [  # (EXSEQ, planned, actual): exactly 10% off is within plan; one cell more is not
+        ("1", "120000000", "132000000"),
+        ("2", "120000000", "132000001"),
+        ("3", "120000000", "107999999"),
+        ("4", "120000000", "108000000"),
+    ]
+    supp = pl.DataFrame(
+        {
+            "USUBJID": ["S-1"] * 8,
+            "IDVARVAL": [seq for seq, _, _ in rows for _ in (0, 1)],
+            "QNAM": ["PLANCELL", "ACTCELL"] * 4,
+            "QVAL": [v for _, planned, actual in rows for v in (planned, actual)],
+        }
+    )
+    result = _dose_deviations({"SUPPEX": supp})
+    assert result.to_dicts() == [{"USUBJID": "S-1", "NDOSDEV": 2}]

@@ -142,6 +142,23 @@ ADSL_SPEC = DatasetSpec(
             method="Count of EX records with a complete EXSTDTC and EXDOSE > 0 or missing",
         ),
         _v(
+            "CUMDOSE",
+            "Cumulative Dose (10^6 cells/kg)",
+            "float",
+            source="EX.EXDOSE",
+            method="Sum of EXDOSE over the infusions counted in NINFUS, rounded to 3 decimals",
+        ),
+        _v(
+            "NDOSDEV",
+            "Number of Infusions Off Planned Dose",
+            "integer",
+            source="SUPPEX.PLANCELL, SUPPEX.ACTCELL",
+            method=(
+                "Count of infusions with 10 x |ACTCELL - PLANCELL| > PLANCELL (a deviation over "
+                "10%); 0 for treated participants without one, null for the untreated"
+            ),
+        ),
+        _v(
             "SCRNFL",
             "Screened Population Flag",
             length=1,

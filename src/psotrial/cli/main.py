@@ -12,12 +12,15 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from psotrial.cli import labs, protocol, score, simulate
+from psotrial.cli import analyze, labs, protocol, score, simulate
 from psotrial.cli.cdisc import export_adam, export_define, export_sdtm
 from psotrial.cli.check import app as check_app
+from psotrial.cli.ctgov import export_ctgov
 from psotrial.cli.database import audit_app, db_app, demo
+from psotrial.cli.design import app as design_app
 from psotrial.cli.exchange import export_odm, export_redcap, import_any
 from psotrial.cli.records import backup, export_records, restore
+from psotrial.cli.report import report
 from psotrial.cli.response import response
 from psotrial.cli.schedule import dose, schedule
 from psotrial.cli.screening import eligibility
@@ -39,6 +42,8 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(check_app, name="check")
+app.add_typer(design_app, name="design")
+app.add_typer(analyze.app, name="analyze")
 export_app = typer.Typer(help="Export captured data.", no_args_is_help=True)
 export_app.command("records")(export_records)
 export_app.command("sdtm")(export_sdtm)
@@ -46,9 +51,11 @@ export_app.command("adam")(export_adam)
 export_app.command("define")(export_define)
 export_app.command("odm")(export_odm)
 export_app.command("redcap")(export_redcap)
+export_app.command("ctgov")(export_ctgov)
 app.add_typer(export_app, name="export")
 app.command("eligibility")(eligibility)
 app.command("response")(response)
+app.command("report")(report)
 app.command("schedule")(schedule)
 app.command("dose")(dose)
 app.command("import")(import_any)

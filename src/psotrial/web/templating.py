@@ -21,6 +21,9 @@ from psotrial.capture.sessions import Login
 from psotrial.web.auth import csrf_token_for
 from psotrial.web.i18n import LANGUAGES, Catalogs
 
+# Who reads the study report (web/pages/report.py enforces it; the menu only shows it).
+REPORT_ROLES = frozenset({"statistician", "data_manager", "monitor"})
+
 __all__ = ["build_environments", "format_local", "render"]
 
 
@@ -59,6 +62,7 @@ def build_environments(catalogs: Catalogs) -> dict[str, Environment]:
         env.filters["number"] = _number
         env.globals["LANGUAGES"] = LANGUAGES
         env.globals["PERMISSIONS"] = PERMISSIONS
+        env.globals["REPORT_ROLES"] = REPORT_ROLES
         env.globals["language"] = language
         environments[language] = env
     return environments

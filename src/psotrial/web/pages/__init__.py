@@ -12,6 +12,7 @@ from psotrial.web.pages import (
     forms,
     participants,
     queries,
+    report,
     review,
     screening,
 )
@@ -30,3 +31,4 @@ def include(app: FastAPI) -> None:
     app.include_router(queries.router)
     app.include_router(adverse_events.router)
     app.include_router(review.router)
+    app.include_router(report.router)
