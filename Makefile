@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check fmt bench clean i18n
+.PHONY: run test check fmt bench bench-quick reliability clean i18n
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,19 @@ check: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
+
+# The long reliability variants (20+ SIGKILLs, 2,000+ generated requests, a 100 MB import
+# line, ...): one summary line per property; docs/reliability.md has the last counts.
+reliability: $(STAMP)
+	PSOTRIAL_RELIABILITY=1 $(BIN)/pytest -q tests/reliability
+
+# Every benchmark of issue 7 (minutes; figures in bench/results.json, see docs/performance.md).
+# bench-quick: tiny sizes, two runs each, into bench/results-quick.json (proves the harness).
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 # Extract every translatable string and merge it into the Chinese catalog (then translate
 # the new entries in src/psotrial/web/locale/zh/LC_MESSAGES/messages.po).

@@ -57,7 +57,7 @@ def single(value: float, unit: str) -> Metric:
 
 
 def machine_info() -> dict[str, Any]:
-    """Cores, memory and the versions that matter for the figures."""
+    """Cores, memory, the versions that matter for the figures, and the load average."""
     memory = None
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
@@ -77,6 +77,8 @@ def machine_info() -> dict[str, Any]:
         "memory": memory,
         "platform": platform.platform(),
         "versions": versions,
+        # Figures taken while other work shares the cores are slower: say how busy it was.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

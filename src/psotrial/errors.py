@@ -24,10 +24,12 @@ names the offending input and, where there is a closed set, the valid choices::
     └── ExportError                    a dataset breaks a file format's limits; nothing written
 
 A missing-data rule is not an error: instruments return "not scored" with a reason.
+Messages show a bad input with :func:`shown`, which keeps it short and never fails.
 """
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -50,7 +52,32 @@ __all__ = [
     "ResponseOutOfRangeError",
     "ScoringError",
     "StateError",
+    "shown",
 ]
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlevel = 3
+
+
+def shown(value: object) -> str:
+    """A bad input as an error message shows it: its repr, cut short.
+
+    Hostile input must not break the refusal: a 1 MB text, a 3,000-level nested object or
+    a 5,000-digit integer (whose repr Python refuses) each become a short, safe string.
+
+    Example:
+        >>> shown("abc")
+        "'abc'"
+        >>> shown({"x": {"x": {"x": {"x": 1}}}})
+        "{'x': {'x': {...}}}"
+        >>> shown(10**5000)
+        'an integer of more than 4,000 digits'
+    """
+    try:
+        return _SHOWN.repr(value)
+    except ValueError:  # int -> str beyond sys.get_int_max_str_digits()
+        return "an integer of more than 4,000 digits"
 
 
 class PsotrialError(Exception):

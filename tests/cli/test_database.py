@@ -25,7 +25,7 @@ def test_demo_then_audit_verify(cli: Run, configured: Any) -> None:
     assert "SYNTHETIC demo study" in out
     for stage in ("screen_failed", "on_treatment", "follow_up", "completed", "withdrawn"):
         assert stage in out
-    assert "demo-investigator-2026" in out
+    assert "investigator-demo-2026" in out
     status, out, _ = cli("audit", "verify")
     assert status == 0
     assert out.startswith("audit trail intact:")

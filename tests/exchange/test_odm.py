@@ -16,18 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from psotrial.capture.actors import SYSTEM, Actor
+from psotrial.capture.deidentify import (
+    compute_age_preserving_birth_date as _age_preserving_birth_date,
+)
 from psotrial.capture.demo import build_demo
 from psotrial.capture.study import ensure_study
 from psotrial.db.engine import make_engine, make_sessionmaker, transaction
 from psotrial.db.migrate import upgrade
 from psotrial.db.models import AuditEvent, FormEntry
 from psotrial.errors import DataEntryError, PermissionDenied
-from psotrial.exchange.casebooks import (
-    WITHHELD,
-    _age_preserving_birth_date,
-    import_casebooks,
-    load_exchange,
-)
+from psotrial.exchange.casebooks import WITHHELD, import_casebooks, load_exchange
 from psotrial.exchange.odm import (
     ODM_NS,
     build_odm,

@@ -23,10 +23,12 @@ adds nothing. Expected visits: see :func:`psotrial.adam.findings.build_expected_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
+from functools import partial
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from psotrial.adam._frame import temp_name
@@ -44,7 +46,13 @@ from psotrial.adam.windows import compute_analysis_windows
 from psotrial.instruments import check_pasi_response, compute_improvement, to_tenths
 from psotrial.protocol import Protocol
 
-__all__ = ["PASI_CRITERIA", "PASI_SOURCES", "build_adpasi", "derive_vars_pasi_crit"]
+__all__ = [
+    "PASI_CRITERIA",
+    "PASI_SOURCES",
+    "build_adpasi",
+    "build_adpasi_core",
+    "derive_vars_pasi_crit",
+]
 
 Imputation = Literal["nri", "locf", "none"]
 
@@ -73,18 +81,64 @@ def derive_vars_pasi_crit(dataset: pl.DataFrame, *, filter: pl.Expr) -> pl.DataF
         >>> out.select("CRIT2FL", "CRIT3FL", "CRIT4FL").rows()
         [('Y', 'N', 'N'), ('N', 'N', 'N'), ('Y', 'Y', 'N'), ('Y', 'Y', 'Y')]
     """
-    values, bases = dataset["AVAL"].to_list(), dataset["BASE"].to_list()
+    tenths = _Tenths(dataset)
     for number, percent, description in PASI_CRITERIA:
-        met = [_responds(value, base, percent) for value, base in zip(values, bases, strict=True)]
         column = temp_name(dataset, "met")
+        met = tenths.compute(
+            100 * (tenths.base - tenths.value) >= percent * tenths.base,
+            partial(_responds, percent=percent),
+            pl.Boolean(),
+        )
         dataset = derive_vars_crit_flag(
-            dataset.with_columns(pl.Series(column, met, dtype=pl.Boolean)),
+            dataset.with_columns(met.alias(column)),
             crit_nr=number,
             condition=pl.col(column),
             description=description,
             filter=filter,
         ).drop(column)
     return dataset
+
+
+class _Tenths:
+    """AVAL and BASE as integer tenths where both are exactly a PASI 0-72 in steps of 0.1.
+
+    ``t = round(10x)`` with ``t / 10 == x`` (IEEE division, in NumPy) means ``x`` is the
+    float of the decimal ``t/10`` (the float spacing below 72 is far under 0.1), so ``t``
+    is what :func:`to_tenths` reads from its shortest repr. Rows where either is not
+    (off the lattice, out of range, NaN) go through the exact per-value function, which
+    raises as before; rows with a zero baseline are null.
+    """
+
+    def __init__(self, dataset: pl.DataFrame) -> None:
+        self.values, self.bases = dataset.get_column("AVAL"), dataset.get_column("BASE")
+        self.value, value_ok = self._read(self.values)
+        self.base, base_ok = self._read(self.bases)
+        both = (self.values.is_not_null() & self.bases.is_not_null()).to_numpy()
+        self.fast = value_ok & base_ok & (self.base != 0)
+        self.slow = both & ~(value_ok & base_ok)
+
+    @staticmethod
+    def _read(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+        x = values.cast(pl.Float64).to_numpy()
+        with np.errstate(invalid="ignore"):
+            scaled = np.round(x * 10)
+            ok = np.isfinite(x) & (scaled / 10 == x) & (scaled >= 0) & (scaled <= 720)
+        return np.where(ok, scaled, 0).astype(np.int64), ok
+
+    def compute(
+        self,
+        fast: np.ndarray,
+        slow: Callable[[float | None, float | None], object],
+        dtype: pl.DataType,
+    ) -> pl.Series:
+        """``fast`` (computed on ``self.value``/``self.base``) on the lattice, else ``slow``."""
+        result = pl.Series(fast).cast(dtype).set(pl.Series(~self.fast), None)
+        rows = np.flatnonzero(self.slow)
+        if rows.size:
+            values, bases = self.values.gather(rows), self.bases.gather(rows)
+            pairs = zip(values.to_list(), bases.to_list(), strict=True)
+            result = result.scatter(rows, pl.Series([slow(v, b) for v, b in pairs], dtype=dtype))
+        return result
 
 
 def _responds(value: float | None, base: float | None, percent: int) -> bool | None:
@@ -112,15 +166,16 @@ def build_adpasi(
     *,
     adsl: pl.DataFrame,
     imputation: Imputation = "nri",
+    core: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """ADPASI records (not yet sequenced nor merged with ADSL; see ``build_adam``).
 
     ``adsl`` needs STUDYID, USUBJID, TRTSDT, TRTEDT, and for imputation FASFL, LSTALVDT and
-    EOSSTT.
+    EOSSTT. ``core``: the :func:`build_adpasi_core` records, when already built from an
+    ADSL with the same TRTSDT/TRTEDT (``build_adam`` builds them once for both passes).
     """
     windows = compute_analysis_windows(protocol, form="pasi")
-    records = build_param_records(sdtm, PASI_SOURCES)
-    data = derive_bds_core(records, adsl=adsl, windows=windows)
+    data = build_adpasi_core(sdtm, protocol, adsl=adsl) if core is None else core
     if imputation != "none":
         paramcds = ["PASITOT"] if imputation == "nri" else [s.paramcd for s in PASI_SOURCES]
         expected = build_expected_visits(data, adsl=adsl, windows=windows, paramcds=paramcds)
@@ -138,6 +193,18 @@ def build_adpasi(
     return pl.concat([data, _improvement_records(data)], how="diagonal_relaxed")
 
 
+def build_adpasi_core(
+    sdtm: Mapping[str, pl.DataFrame], protocol: Protocol, *, adsl: pl.DataFrame
+) -> pl.DataFrame:
+    """The observed ADPASI records with dates, windows, baseline, change and ANL01FL.
+
+    They depend on ADSL only through TRTSDT and TRTEDT.
+    """
+    windows = compute_analysis_windows(protocol, form="pasi")
+    records = build_param_records(sdtm, PASI_SOURCES)
+    return derive_bds_core(records, adsl=adsl, windows=windows)
+
+
 def _improvement_records(data: pl.DataFrame) -> pl.DataFrame:
     """PASIIMPR from each PASITOT record after baseline (the rate is 0 by definition at
     baseline and undefined before it)."""
@@ -147,16 +214,18 @@ def _improvement_records(data: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("ABLFL").is_null())
         & (pl.col("ADT").is_null() | (pl.col("ADT") > pl.col("TRTSDT")))
     )
-    rates = [
-        _improvement(value, base)
-        for value, base in zip(total["AVAL"].to_list(), total["BASE"].to_list(), strict=True)
-    ]
+    # (B - P) / B x 100 as one IEEE division of two exact integers: correctly rounded,
+    # the same float as float(Fraction) (compute_improvement).
+    tenths = _Tenths(total)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        divided = (100 * (tenths.base - tenths.value)).astype(np.float64) / tenths.base
+    rates = tenths.compute(divided, _improvement, pl.Float64())
     drop = [c for c in total.columns if c.startswith("CRIT") or c in ("BASE", "CHG", "PCHG")]
     return total.drop(drop).with_columns(
         pl.lit("PASIIMPR").alias("PARAMCD"),
         pl.lit("PASI Improvement Rate (%)").alias("PARAM"),
         pl.lit(2, pl.Int64).alias("PARAMN"),
         pl.lit("%").alias("AVALU"),
-        pl.Series("AVAL", rates, dtype=pl.Float64),
+        rates.alias("AVAL"),
         pl.lit("DERIVED").alias("PARAMTYP"),
     )

@@ -34,7 +34,7 @@ from typing import Literal
 
 import polars as pl
 
-from psotrial.adam._frame import temp_name
+from psotrial.adam._frame import compute_distinct, temp_name
 from psotrial.adam.criteria import derive_vars_crit_flag
 from psotrial.adam.findings import (
     POST_BASELINE,
@@ -113,16 +113,25 @@ def derive_vars_qs_crit(dataset: pl.DataFrame, *, filter: pl.Expr) -> pl.DataFra
         >>> out["CRIT1FL"].to_list(), out["CRIT2FL"].to_list()
         (['Y', 'N', 'Y'], ['N', 'N', None])
     """
-    values, bases = dataset["AVAL"].to_list(), dataset["BASE"].to_list()
-    codes = dataset["PARAMCD"].to_list()
     for paramcd, number, description, decide in QS_CRITERIA:
-        met = [
-            None if code != paramcd or value is None or base is None else decide(value, base)
-            for code, value, base in zip(codes, values, bases, strict=True)
-        ]
+
+        def decision(
+            code: object,
+            value: object,
+            base: object,
+            paramcd: str = paramcd,
+            decide: Callable[..., bool] = decide,
+        ) -> tuple[bool | None]:
+            if code != paramcd or value is None or base is None:
+                return (None,)
+            return (decide(value, base),)
+
+        met = compute_distinct(
+            dataset, ["PARAMCD", "AVAL", "BASE"], decision, {"met": pl.Boolean()}
+        ).get_column("met")
         column = temp_name(dataset, "met")
         dataset = derive_vars_crit_flag(
-            dataset.with_columns(pl.Series(column, met, dtype=pl.Boolean)),
+            dataset.with_columns(met.alias(column)),
             crit_nr=number,
             condition=pl.col(column),
             description=description,

@@ -18,6 +18,7 @@ Visits are interval-censored in truth; the event date is the visit date (domain.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from psotrial.adam.tte import CensorSource, EventSource, derive_param_tte
@@ -49,23 +50,72 @@ def _course(adpasi: pl.DataFrame, adsl: pl.DataFrame, protocol: Protocol) -> pl.
         .filter(pl.col("FASFL") == "Y")
         .sort(["USUBJID", "ADT", "ASEQ"])
     )
+    flags = _relapse_flags(visits, protocol.settings.npf_boundary_inclusive)
+    if flags is not None:
+        return visits.with_columns(*flags)
     protocol_relapse: list[str | None] = []
     npf_relapse: list[str | None] = []
-    for _, group in visits.group_by("USUBJID", maintain_order=True):
-        seqs = [str(s) for s in group["ASEQ"].to_list()]
+    # One pass over plain lists (rows are sorted by USUBJID): no frame per participant.
+    subjects = visits.get_column("USUBJID").to_list()
+    bases = visits.get_column("BASE").to_list()
+    values = visits.get_column("AVAL").to_list()
+    sequences = visits.get_column("ASEQ").to_list()
+    start = 0
+    while start < len(subjects):
+        end = start
+        while end < len(subjects) and subjects[end] == subjects[start]:
+            end += 1
+        seqs = [str(s) for s in sequences[start:end]]
         result = compute_response(
-            repr(group["BASE"][0]),
-            list(zip(seqs, [repr(v) for v in group["AVAL"].to_list()], strict=True)),
+            repr(bases[start]),
+            list(zip(seqs, [repr(v) for v in values[start:end]], strict=True)),
             npf_inclusive=protocol.settings.npf_boundary_inclusive,
             rebound_pct=protocol.settings.rebound_pct,
         )
         for seq in seqs:
             protocol_relapse.append("Y" if result.relapse_protocol.visit == seq else None)
             npf_relapse.append("Y" if result.relapse_npf.visit == seq else None)
+        start = end
     return visits.with_columns(
         pl.Series("RELPRO", protocol_relapse, dtype=pl.String),
         pl.Series("RELNPF", npf_relapse, dtype=pl.String),
     )
+
+
+def _relapse_flags(visits: pl.DataFrame, npf_inclusive: bool) -> tuple[pl.Expr, ...] | None:
+    """RELPRO and RELNPF set-based: the rules of :func:`compute_response` on integer tenths.
+
+    ``visits`` is sorted by USUBJID then date. PASI-50 is ``100*(B - P) >= 50*B``; after
+    the first PASI-50 visit, protocol relapse is the first ``2*P > B`` and NPF relapse the
+    first ``2*(B - P) <= B - best`` (``<`` when not inclusive), ``best`` the lowest PASI so
+    far. None when a value is not a PASI on the 0.1 lattice (or a baseline is 0): the
+    per-participant path then decides, and raises, as before.
+    """
+    value, base = (visits.get_column(c).cast(pl.Float64).to_numpy() for c in ("AVAL", "BASE"))
+    with np.errstate(invalid="ignore"):
+        p, b = np.round(value * 10), np.round(base * 10)
+        ok = (p / 10 == value) & (b / 10 == base) & (p >= 0) & (p <= 720) & (b > 0) & (b <= 720)
+    if not ok.all():
+        return None
+    g = "USUBJID"
+    frame = visits.select(g).with_columns(
+        pl.Series("P", p.astype(np.int64)), pl.Series("B", b.astype(np.int64))
+    )
+    pasi50 = (100 * (pl.col("B") - pl.col("P")) >= 50 * pl.col("B")).cast(pl.Int64)
+    after = (pasi50.cum_sum().over(g) - pasi50) > 0  # strictly after the first PASI-50
+    best = pl.col("P").cum_min().over(g)
+    lost_twice, best_gain = 2 * (pl.col("B") - pl.col("P")), pl.col("B") - best
+    npf = (lost_twice <= best_gain) if npf_inclusive else (lost_twice < best_gain)
+
+    def first(candidate: pl.Expr) -> pl.Expr:
+        hits = candidate.cast(pl.Int64)
+        return pl.when((hits == 1) & (hits.cum_sum().over(g) == 1)).then(pl.lit("Y"))
+
+    flags = frame.select(
+        first(after & (2 * pl.col("P") > pl.col("B"))).alias("RELPRO"),
+        first(after & npf).alias("RELNPF"),
+    )
+    return (pl.lit(flags.get_column("RELPRO")), pl.lit(flags.get_column("RELNPF")))
 
 
 def build_adtte(adpasi: pl.DataFrame, protocol: Protocol, *, adsl: pl.DataFrame) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from psotrial.adam._frame import require_columns, require_unique, temp_name
@@ -58,22 +59,34 @@ def derive_var_extreme_flag(
         [None, 'Y', 'Y']
     """
     require_columns(dataset, [*by_vars, *order])
+    keys = [*by_vars, *order]
     index = temp_name(dataset, "row")
-    indexed = dataset.with_row_index(index)
-    candidates = indexed.filter(filter) if filter is not None else indexed
-    ordered = candidates.sort([*by_vars, *order], maintain_order=True, nulls_last=False)
-    pick = pl.col(index).last() if mode == "last" else pl.col(index).first()
-    chosen = ordered.group_by(list(by_vars), maintain_order=True).agg(pick)[index]
+    # Only the keys and the row number are sorted (not every column of a wide dataset).
+    narrow = dataset.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(index),
+        *keys,
+        *([] if filter is None else [filter.alias("__candidate")]),
+    )
+    candidates = (
+        narrow if filter is None else narrow.filter(pl.col("__candidate")).drop("__candidate")
+    )
+    # Each group's records sorted by ``order`` then row number inside the aggregation (ties
+    # in input order, as a stable sort on by + order keys leaves them): the by keys, often
+    # text, are only hashed, never sorted.
+    ranked = pl.col(index).sort_by([*order, index], nulls_last=False)
+    pick = ranked.last() if mode == "last" else ranked.first()
+    chosen = candidates.group_by(list(by_vars)).agg(pick)[index]
     if check_ties and chosen.len():
-        keys = [*by_vars, *order]
-        picked = indexed.filter(pl.col(index).is_in(chosen.implode())).select(keys)
-        ties = candidates.join(picked, on=keys, how="inner", nulls_equal=True)
+        picked = candidates.filter(pl.col(index).is_in(chosen.implode())).select(keys)
+        ties = candidates.select(keys).join(picked, on=keys, how="inner", nulls_equal=True)
         if ties.height > picked.height:
             raise DuplicateRecordsError(keys)
-    flag = pl.when(pl.col(index).is_in(chosen.implode()))
-    return indexed.with_columns(
+    flagged = np.zeros(dataset.height, dtype=bool)
+    flagged[chosen.to_numpy()] = True
+    flag = pl.when(pl.Series(flagged))
+    return dataset.with_columns(
         flag.then(pl.lit(true_value)).otherwise(pl.lit(false_value, pl.String)).alias(new_var)
-    ).drop(index)
+    )
 
 
 def derive_var_ablfl(
@@ -147,7 +160,9 @@ def derive_var_base(
     value = temp_name(dataset, "base")
     baseline = dataset.filter(filter).select([*by_vars, pl.col(source_var).alias(value)])
     require_unique(baseline, by_vars)
-    merged = dataset.drop(new_var, strict=False).join(
+    left = dataset.drop(new_var, strict=False)
+    # Only the keys go through the join (the found values are put beside the dataset).
+    found = left.select(by_vars).join(
         baseline, on=list(by_vars), how="left", nulls_equal=False, maintain_order="left"
     )
-    return merged.rename({value: new_var})
+    return left.with_columns(found.get_column(value).alias(new_var))

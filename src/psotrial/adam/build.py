@@ -20,7 +20,7 @@ import polars as pl
 
 from psotrial.adam.adae import build_adae
 from psotrial.adam.adlb import build_adlb
-from psotrial.adam.adpasi import build_adpasi
+from psotrial.adam.adpasi import build_adpasi, build_adpasi_core
 from psotrial.adam.adqs import build_adqs
 from psotrial.adam.adsl import build_adsl, derive_vars_adsl_baseline, derive_vars_adsl_populations
 from psotrial.adam.adtte import build_adtte
@@ -73,9 +73,14 @@ def build_adam(
     if "DM" not in sdtm:
         raise DerivationError(f"sdtm: DM is required; got {', '.join(sorted(sdtm)) or 'nothing'}")
     adsl = build_adsl(sdtm, protocol)
-    observed = build_adpasi(sdtm, protocol, adsl=adsl, imputation="none")
+    # The observed core is built once: the populations add FASFL/PPROTFL, never TRTSDT or
+    # TRTEDT, the only ADSL variables it reads.
+    core = build_adpasi_core(sdtm, protocol, adsl=adsl)
+    observed = build_adpasi(sdtm, protocol, adsl=adsl, imputation="none", core=core)
     adsl = derive_vars_adsl_populations(adsl, adpasi=observed, protocol=protocol)
-    adpasi = build_adpasi(sdtm, protocol, adsl=adsl, imputation=imputation)
+    del observed
+    adpasi = build_adpasi(sdtm, protocol, adsl=adsl, imputation=imputation, core=core)
+    del core
     adqs = build_adqs(sdtm, protocol, adsl=adsl, imputation=imputation)
     adlb = build_adlb(sdtm, protocol, adsl=adsl)
     adae = build_adae(sdtm, adsl=adsl)

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from psotrial.adam._frame import exact_difference, exact_percent_change, require_columns
+from psotrial.adam._frame import (
+    compute_exact_difference,
+    compute_exact_percent_change,
+    require_columns,
+)
 
 __all__ = ["derive_var_chg", "derive_var_pchg"]
 
@@ -34,8 +38,8 @@ def derive_var_chg(
         [-5.7, None]
     """
     require_columns(dataset, ["AVAL", "BASE"])
-    values = exact_difference(dataset["AVAL"].to_list(), dataset["BASE"].to_list())
-    return _restrict(dataset, pl.Series(new_var, values, dtype=pl.Float64), filter)
+    values = compute_exact_difference(dataset, "AVAL", "BASE", name=new_var)
+    return _restrict(dataset, values, filter)
 
 
 def derive_var_pchg(
@@ -52,8 +56,8 @@ def derive_var_pchg(
         [-75.0, 20.0, None]
     """
     require_columns(dataset, ["AVAL", "BASE"])
-    values = exact_percent_change(dataset["AVAL"].to_list(), dataset["BASE"].to_list())
-    return _restrict(dataset, pl.Series(new_var, values, dtype=pl.Float64), filter)
+    values = compute_exact_percent_change(dataset, "AVAL", "BASE", name=new_var)
+    return _restrict(dataset, values, filter)
 
 
 def _restrict(dataset: pl.DataFrame, values: pl.Series, filter: pl.Expr | None) -> pl.DataFrame:

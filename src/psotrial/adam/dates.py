@@ -18,9 +18,8 @@ from typing import Literal
 
 import polars as pl
 
-from psotrial.adam._frame import require_columns
+from psotrial.adam._frame import require_columns, temp_name
 from psotrial.errors import DerivationError
-from psotrial.schedule import compute_study_day
 
 __all__ = ["compute_dtc_date", "derive_vars_dt", "derive_vars_dy"]
 
@@ -89,15 +88,27 @@ def derive_vars_dt(
         raise DerivationError(
             f"highest_imputation: expected one of n, D, M, got {highest_imputation!r}"
         )
+    # Each distinct DTC is parsed once (a trial has a bounded set of dates), then joined.
+    texts = dataset.get_column(dtc).cast(pl.String)
+    distinct = texts.unique().drop_nulls()
     parsed = [
         compute_dtc_date(
             value, highest_imputation=highest_imputation, date_imputation=date_imputation
         )
-        for value in dataset[dtc].cast(pl.String).to_list()
+        for value in distinct.to_list()
     ]
-    columns = [pl.Series(f"{new_vars_prefix}DT", [p[0] for p in parsed], dtype=pl.Date)]
+    key = temp_name(dataset, "dtc")
+    table = pl.DataFrame(
+        [
+            distinct.alias(key),
+            pl.Series(f"{new_vars_prefix}DT", [p[0] for p in parsed], dtype=pl.Date),
+            pl.Series(f"{new_vars_prefix}DTF", [p[1] for p in parsed], dtype=pl.String),
+        ]
+    )
+    found = texts.alias(key).to_frame().join(table, on=key, how="left", maintain_order="left")
+    columns = [found.get_column(f"{new_vars_prefix}DT")]
     if flag_imputation:
-        columns.append(pl.Series(f"{new_vars_prefix}DTF", [p[1] for p in parsed], dtype=pl.String))
+        columns.append(found.get_column(f"{new_vars_prefix}DTF"))
     return dataset.with_columns(columns)
 
 
@@ -120,13 +131,14 @@ def derive_vars_dy(
         [-1, 1, None]
     """
     require_columns(dataset, [reference_date, *source_vars])
-    starts = dataset[reference_date].to_list()
     columns = []
     for source in source_vars:
         name = source[:-2] + "DY" if source.endswith("DT") else f"{source}DY"
-        days = [
-            None if start is None or when is None else compute_study_day(start, when)
-            for start, when in zip(starts, dataset[source].to_list(), strict=True)
-        ]
-        columns.append(pl.Series(name, days, dtype=pl.Int64))
+        # compute_study_day, set-based: the calendar offset, plus one from Day 1 on.
+        offset = (
+            pl.col(source).cast(pl.Date) - pl.col(reference_date).cast(pl.Date)
+        ).dt.total_days()
+        columns.append(
+            pl.when(offset >= 0).then(offset + 1).otherwise(offset).cast(pl.Int64).alias(name)
+        )
     return dataset.with_columns(columns)

@@ -47,4 +47,15 @@ def derive_vars_merged(
     right = add.select([*by_vars, *(pl.col(old).alias(new) for new, old in renames.items())])
     require_unique(right, by_vars)
     left = dataset.drop([c for c in renames if c in dataset.columns])
-    return left.join(right, on=list(by_vars), how="left", maintain_order="left")
+    return _join_narrow(left, right, by_vars)
+
+
+def _join_narrow(left: pl.DataFrame, right: pl.DataFrame, by_vars: Sequence[str]) -> pl.DataFrame:
+    """``left`` left-joined with ``right`` (at most one row per key), in ``left``'s order.
+
+    Only the key columns of ``left`` go through the join and the found columns are put
+    beside it: a join would copy every column of a wide dataset (a million-row BDS).
+    """
+    keys = left.select(by_vars)
+    found = keys.join(right, on=list(by_vars), how="left", maintain_order="left")
+    return left.hstack(found.drop(list(by_vars)).get_columns())

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from psotrial.adam._frame import require_columns, to_exact
+from psotrial.adam._frame import compute_distinct, require_columns, to_exact
 from psotrial.instruments.ctcae import LAB_TESTS, LabGrade, compute_lab_grades
 
 __all__ = ["LAB_TEST_ALIASES", "derive_var_shift", "derive_vars_atoxgr"]
@@ -72,20 +72,19 @@ def derive_vars_atoxgr(
     needed = [test_var, value_var, unit_var, lln_var, uln_var]
     needed += [v for v in (base_var, albumin_var) if v is not None]
     require_columns(dataset, needed)
-    rows = dataset.select(needed).rows()
-    out: dict[str, list[object]] = {
-        k: [] for k in ("ATOXDSCL", "ATOXGRL", "ATOXDSCH", "ATOXGRH", "ATOXGR", "ATOXGRN")
-    }
-    for row in rows:
+    names = ("ATOXDSCL", "ATOXGRL", "ATOXDSCH", "ATOXGRH", "ATOXGR", "ATOXGRN")
+    types: dict[str, pl.DataType] = {k: pl.String() for k in names}
+    types["ATOXGRN"] = pl.Int64()
+
+    def grade(*row: object) -> tuple[object, ...]:
         values = dict(zip(needed, row, strict=True))
         graded = _grade(
             values, test_var, value_var, unit_var, lln_var, uln_var, base_var, albumin_var
         )
-        for key, value in graded.items():
-            out[key].append(value)
-    types: dict[str, pl.DataType] = {k: pl.String() for k in out}
-    types["ATOXGRN"] = pl.Int64()
-    return dataset.with_columns(pl.Series(k, v, dtype=types[k]) for k, v in out.items())
+        return tuple(graded[k] for k in names)
+
+    graded = compute_distinct(dataset, needed, grade, types)
+    return dataset.with_columns(graded.get_column(k) for k in names)
 
 
 def _grade(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from psotrial.adam._frame import require_columns
+from psotrial.adam._frame import require_columns, temp_name
 from psotrial.adam.baseline import derive_var_extreme_flag
 from psotrial.protocol import Protocol, Visit
 
@@ -93,16 +93,19 @@ def derive_vars_avisit(
         [('WEEK 0', 0, None), ('WEEK 12', 2, None), (None, None, 'Y'), (None, None, None)]
     """
     require_columns(dataset, [day_var])
+    # The window depends on the day alone: decide each distinct day once (a trial's days
+    # are a bounded set whatever the number of records), then join.
+    days = dataset.get_column(day_var).cast(pl.Int64).unique().drop_nulls().to_list()
     columns: dict[str, list[object]] = {
         name: [] for name in ("AVISIT", "AVISITN", "AWTARGET", "AWLO", "AWHI", "AWTDIFF")
     }
     outside: list[str | None] = []
-    for day in dataset[day_var].to_list():
-        chosen = None if day is None else _closest(int(day), windows)
+    for day in days:
+        chosen = _closest(int(day), windows)
         if chosen is None:
             for values in columns.values():
                 values.append(None)
-            outside.append(None if day is None else "Y")
+            outside.append("Y")
             continue
         columns["AVISIT"].append(chosen.avisit)
         columns["AVISITN"].append(chosen.avisitn)
@@ -119,10 +122,22 @@ def derive_vars_avisit(
         "AWHI": pl.Int64(),
         "AWTDIFF": pl.Int64(),
     }
-    return dataset.with_columns(
-        *(pl.Series(name, values, dtype=types[name]) for name, values in columns.items()),
-        pl.Series("OUTWINFL", outside, dtype=pl.String),
-    ).with_columns(pl.when(pl.col("AVISIT").is_not_null()).then(pl.lit("DAYS")).alias("AWU"))
+    key = temp_name(dataset, "day")
+    table = pl.DataFrame(
+        [
+            pl.Series(key, days, dtype=pl.Int64),
+            *(pl.Series(name, values, dtype=types[name]) for name, values in columns.items()),
+            pl.Series("OUTWINFL", outside, dtype=pl.String),
+        ]
+    )
+    new = [*types, "OUTWINFL"]
+    return (
+        dataset.drop([c for c in new if c in dataset.columns] + ["AWU"], strict=False)
+        .with_columns(pl.col(day_var).cast(pl.Int64).alias(key))
+        .join(table, on=key, how="left", maintain_order="left")
+        .drop(key)
+        .with_columns(pl.when(pl.col("AVISIT").is_not_null()).then(pl.lit("DAYS")).alias("AWU"))
+    )
 
 
 def _closest(day: int, windows: Sequence[AnalysisWindow]) -> AnalysisWindow | None:

@@ -66,8 +66,9 @@ def build_demo(
     """Fill an empty, migrated database with the demo trial."""
     now = now or datetime.now(UTC)
     site = protocol.sites[0].code
+    # A password must not contain the username (capture.users.check_password_policy).
     users = tuple(
-        DemoUser(f"demo-{role.replace('_', '-')}", role, f"demo-{role}-2026") for role in _ROLES
+        DemoUser(f"demo-{role.replace('_', '-')}", role, f"{role}-demo-2026") for role in _ROLES
     )
     actors: dict[str, Actor] = {}
     with transaction(factory) as session:

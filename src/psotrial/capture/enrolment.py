@@ -127,13 +127,16 @@ def enrol(
         raise StateError("the first infusion cannot be before the screening date")
     now = now or datetime.now(UTC)
     participant.planned_first_infusion = participant.planned_first_infusion or first_infusion
+    # The site row (its ID counter) before the audit head, the order registration takes
+    # them in: the other order deadlocks with a concurrent registration on PostgreSQL
+    # (tests/reliability/test_concurrent_clients.py). A refusal below rolls the number back.
+    code = next_participant_code(session, participant)
     result = evaluate_screening(
         session, protocol=protocol, actor=actor, participant=participant, now=now
     )
     if not result.eligible:
         failing = [f"{c.id} {c.status}" for c in result.criteria if c.status != "met"]
         raise StateError(f"{participant.screening_number} is not eligible: {'; '.join(failing)}")
-    code = next_participant_code(session, participant)
     participant.participant_code, participant.first_infusion = code, first_infusion
     plan_visits(session, protocol=protocol, participant=participant, first_infusion=first_infusion)
     append_events(

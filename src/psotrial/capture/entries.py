@@ -12,6 +12,7 @@ any signature over it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from psotrial.audit import ABSENT, STATUS_ITEM, Change, append_events
 from psotrial.capture.actors import Actor, require
@@ -38,6 +39,14 @@ __all__ = ["STATUSES", "SavedEntry", "entry_values", "find_entry", "save_entry"]
 
 STATUSES = ("draft", "complete", "verified", "signed", "locked")
 _FINAL = frozenset({"complete", "verified", "signed", "locked"})
+# The forms whose data can imply a lifecycle step (capture.progress reads only these; visit
+# dates, the other trigger, are recorded by capture.visits, which advances the status
+# itself). Other saves skip its three queries.
+_STATUS_FORMS = frozenset({"infusion", "end_of_study"})
+# The participants whose row lock this transaction holds (see _lock_participant).
+_LOCKED: weakref.WeakKeyDictionary[SessionTransaction, set[int]] = weakref.WeakKeyDictionary()
+# Scoring reads the latest weight only for the dose of an infusion (capture.scoring).
+_WEIGHT_FORMS = frozenset({"infusion"})
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,7 @@ def save_entry(
         raise FieldError("status", f"a save sets draft or complete, not {status!r}")
     now = now or datetime.now(UTC)
 
-    # Saves for one participant queue on its row lock, so each sees the version the one
-    # before it committed: a stale base version is then a conflict, never a lost update.
-    session.execute(
-        select(Participant.id).where(Participant.id == participant.id).with_for_update()
-    )
+    _lock_participant(session, participant.id)
     entry = find_entry(session, participant, visit, form, repeat)
     current_version = entry.version if entry else 0
     if base_version != current_version:
@@ -140,7 +145,7 @@ def save_entry(
 
     # ICH E2A clocks start when the site first knew: the entry's first save, not each edit.
     recorded_on = (entry.created_at if entry is not None else now).date()
-    context = _context(session, protocol, participant, visit, recorded_on)
+    context = _context(session, protocol, participant, visit, recorded_on, spec)
     scores, findings = score_form(spec, values, context)
     scores_json = dumps_canonical(scores)
 
@@ -215,8 +220,28 @@ def save_entry(
     queries = open_finding_queries(
         session, actor=actor, participant=participant, entry=entry, findings=findings, now=now
     )
-    advance_status(session, protocol=protocol, actor=actor, participant=participant, now=now)
+    if form in _STATUS_FORMS:
+        advance_status(session, protocol=protocol, actor=actor, participant=participant, now=now)
     return SavedEntry(entry, loads_exact(scores_json), tuple(queries), changed)
+
+
+def _lock_participant(session: Session, participant_id: int) -> None:
+    """Take the participant's row lock, once per transaction.
+
+    Saves for one participant queue on its row lock, so each sees the version the one
+    before it committed: a stale base version is then a conflict, never a lost update. A
+    transaction that saves many forms of one participant (an import line) locks it once.
+    Outside savepoints only: rolling back a savepoint releases the locks taken in it.
+    """
+    root, savepoint = session.get_transaction(), session.get_nested_transaction()
+    held = _LOCKED.get(root) if root is not None else None
+    if held is not None and participant_id in held and savepoint is None:
+        return
+    session.execute(
+        select(Participant.id).where(Participant.id == participant_id).with_for_update()
+    )
+    if root is not None and savepoint is None:
+        _LOCKED.setdefault(root, set()).add(participant_id)
 
 
 def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -268,13 +293,16 @@ def _context(
     participant: Participant,
     visit: str,
     recorded_on: date,
+    spec: FormSpec,
 ) -> ScoringContext:
-    visit_date = session.scalar(
-        select(Visit.actual_date).where(
-            Visit.participant_id == participant.id, Visit.visit_code == visit
+    weight = None
+    if (spec.instrument or spec.code) in _WEIGHT_FORMS:
+        visit_date = session.scalar(
+            select(Visit.actual_date).where(
+                Visit.participant_id == participant.id, Visit.visit_code == visit
+            )
         )
-    )
-    weight = _latest_weight(session, protocol, participant, visit_date)
+        weight = _latest_weight(session, protocol, participant, visit_date)
     return ScoringContext(
         protocol=protocol,
         screening_date=participant.screening_date,

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from psotrial.db.models import CriterionVerdict, FormEntry, Participant, Site, Study, Visit
@@ -24,7 +24,7 @@ from psotrial.sdtm.source import CAPTURED_SCHEMAS, Captured, flatten_values
 
 __all__ = ["load_captured"]
 
-_BATCH = 5_000
+_BATCH = 50_000
 
 
 def load_captured(
@@ -136,14 +136,14 @@ def _latest_status_date(participants: pl.DataFrame) -> date:
 
 
 def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    entry_columns: dict[str, list[Any]] = {name: [] for name in CAPTURED_SCHEMAS["entries"]}
-    item_ids: list[int] = []
-    item_paths: list[str] = []
-    item_values: list[str | None] = []
-    score_ids: list[int] = []
-    score_names: list[str] = []
-    score_values: list[str | None] = []
-    result = session.execute(
+    schema = dict(CAPTURED_SCHEMAS["entries"])
+    # Core, not ORM, rows; streamed in batches that become frames at once, so the Python
+    # objects of one batch at a time are alive (the peak memory of a large study).
+    connection = session.connection()
+    # SQLite keeps timestamps as text, which polars parses at once (not one Python
+    # datetime per entry); other databases return them typed.
+    as_text = connection.dialect.name == "sqlite"
+    result = connection.execute(
         select(
             FormEntry.id,
             FormEntry.participant_id,
@@ -152,7 +152,7 @@ def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, pl.DataFram
             FormEntry.repeat_index,
             FormEntry.status,
             FormEntry.version,
-            FormEntry.updated_at,
+            type_coerce(FormEntry.updated_at, String) if as_text else FormEntry.updated_at,
             FormEntry.data,
             FormEntry.scores,
         )
@@ -160,29 +160,145 @@ def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, pl.DataFram
         .order_by(FormEntry.id)
         .execution_options(yield_per=_BATCH)
     )
-    names = tuple(CAPTURED_SCHEMAS["entries"])
-    for row in result:
-        for name, value in zip(names, row[:8], strict=True):
-            entry_columns[name].append(value)
-        entry_id = row[0]
-        for path, value in flatten_values(loads_exact(row[8])):
-            item_ids.append(entry_id)
-            item_paths.append(path)
-            item_values.append(value)
-        for path, value in flatten_values(loads_exact(row[9])):
-            score_ids.append(entry_id)
-            score_names.append(path)
-            score_values.append(value)
-    entries = pl.DataFrame(entry_columns, schema=dict(CAPTURED_SCHEMAS["entries"]))
-    items = pl.DataFrame(
-        {"entry_id": item_ids, "item": item_paths, "value": item_values},
-        schema=dict(CAPTURED_SCHEMAS["items"]),
+    batch_schema = schema | {"data": pl.String(), "scores": pl.String()}
+    if as_text:
+        batch_schema["updated_at"] = pl.String()
+    entries, items, scores = [], [], []
+    for rows in result.partitions(_BATCH):
+        batch = pl.DataFrame(rows, schema=batch_schema, orient="row")
+        if as_text:  # SQLAlchemy's SQLite format, e.g. 2026-09-01 09:00:00.000000 (UTC)
+            batch = batch.with_columns(
+                pl.col("updated_at").str.to_datetime(
+                    "%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC"
+                )
+            )
+        entries.append(batch.select(list(schema)))
+        ids, forms = batch.get_column("entry_id"), batch.get_column("form_code")
+        items.append(_flatten_json(ids, forms, batch.get_column("data"), "item"))
+        scores.append(_flatten_json(ids, forms, batch.get_column("scores"), "name"))
+    return (
+        pl.concat(entries) if entries else pl.DataFrame(schema=schema),
+        _concat(items, "items"),
+        _concat(scores, "scores"),
     )
-    scores = pl.DataFrame(
-        {"entry_id": score_ids, "name": score_names, "value": score_values},
-        schema=dict(CAPTURED_SCHEMAS["scores"]),
+
+
+def _concat(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
+    schema = dict(CAPTURED_SCHEMAS[name])
+    return pl.concat(frames).cast(pl.Schema(schema)) if frames else pl.DataFrame(schema=schema)
+
+
+# Stored JSON is canonical (jsoncodec.dumps_canonical): sorted keys, no spaces. Rewritten
+# so that every scalar is a JSON string holding its stored text (a number's own digits, so
+# exact; "true"/"false"; a stored null as "\u0000", which no stored string can hold
+# unescaped), polars decodes it with one schema per form and no float ever appears.
+_FLAT_ARRAY = r'":(\[[^\[\]"{}]*\])'  # an array of numbers, booleans or nulls: its text
+_SCALAR = r'":(-?[0-9][0-9.eE+-]*|true|false)([,}])'
+_NULL = r'":null([,}])'
+# Anything else takes the per-entry path: escapes, arrays of strings or objects, exponent
+# numbers (rendered 0.00001, not 1e-05) and -0 (rendered 0), empty nested objects, and text
+# that is not an object (which that path refuses as before).
+_SLOW = r'\\|[\[,]-0[\],]|\[[^\]]*["\[{]|":-?[0-9][0-9.]*[eE]|":-0[,}]|.\{\}|^[^{]'
+_NULL_MARK = "\x00"
+
+
+def _flatten_json(ids: pl.Series, forms: pl.Series, texts: pl.Series, key: str) -> pl.DataFrame:
+    """The long ``(entry_id, key, value)`` rows of each entry's JSON, as flatten_values
+    gives them, in entry order and, within an entry, in stored key order."""
+    frame = pl.DataFrame({"entry_id": ids, "form": forms, "text": texts}).with_row_index("row")
+    slow = frame.get_column("text").str.contains(_SLOW)
+    parts = [_flatten_slow(frame.filter(slow), key)]
+    fast = frame.filter(~slow).with_columns(
+        pl.col("text")
+        .str.replace_all(_FLAT_ARRAY, '":"${1}"')
+        .str.replace_all(_SCALAR, '":"${1}"${2}')
+        .str.replace_all(_NULL, '":"\\u0000"${1}')
     )
-    return entries, items, scores
+    for _, group in fast.group_by("form", maintain_order=True):
+        try:
+            decoded = group.get_column("text").str.json_decode(infer_schema_length=None)
+        except pl.exceptions.PolarsError:  # shapes that differ between entries of one form
+            parts.append(_flatten_slow(group, key))
+            continue
+        parts.append(_unpivot(group.select("row", "entry_id"), decoded, key))
+    return (
+        pl.concat(parts)
+        .sort("row", "rank")
+        .select("entry_id", key, pl.col("value").replace(_NULL_MARK, None))
+    )
+
+
+def _unpivot(index: pl.DataFrame, decoded: pl.Series, key: str) -> pl.DataFrame:
+    columns: list[tuple[tuple[str, ...], pl.Expr]] = []
+    _leaves(pl.col("json"), decoded.dtype, (), columns)
+    if not columns:
+        return _empty_long(key)
+    # Within an entry the stored order is the keys sorted at each level, depth first.
+    # Columns are numbered, not named by path: a key may be "row" or "value", and two
+    # paths ("x.y" and x -> y) may join to the same text.
+    order = sorted(range(len(columns)), key=lambda i: columns[i][0])
+    ranks = {f"c{i}": rank for rank, i in enumerate(order)}
+    paths = {f"c{i}": ".".join(path) for i, (path, _) in enumerate(columns)}
+    wide = index.with_columns(decoded.alias("json")).select(
+        "row", "entry_id", *(expr.alias(f"c{i}") for i, (_, expr) in enumerate(columns))
+    )
+    return (
+        wide.unpivot(index=["row", "entry_id"], variable_name="column", value_name="value")
+        .filter(pl.col("value").is_not_null())
+        .select(
+            "row",
+            pl.col("column").replace_strict(ranks, return_dtype=pl.Int64).alias("rank"),
+            "entry_id",
+            pl.col("column").replace_strict(paths, return_dtype=pl.String).alias(key),
+            "value",
+        )
+    )
+
+
+def _leaves(
+    expr: pl.Expr,
+    dtype: Any,
+    path: tuple[str, ...],
+    out: list[tuple[tuple[str, ...], pl.Expr]],
+) -> None:
+    if isinstance(dtype, pl.Struct):
+        for field in dtype.fields:
+            _leaves(expr.struct.field(field.name), field.dtype, (*path, field.name), out)
+    elif path:
+        out.append((path, expr.cast(pl.String)))
+
+
+def _flatten_slow(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    rows: list[int] = []
+    ranks: list[int] = []
+    entry_ids: list[int] = []
+    paths: list[str] = []
+    values: list[str | None] = []
+    for row, entry_id, text in frame.select("row", "entry_id", "text").iter_rows():
+        for rank, (path, value) in enumerate(flatten_values(loads_exact(text))):
+            rows.append(row)
+            ranks.append(rank)
+            entry_ids.append(entry_id)
+            paths.append(path)
+            values.append(value)
+    return pl.DataFrame(
+        {"row": rows, "rank": ranks, "entry_id": entry_ids, key: paths, "value": values},
+        schema=_LONG | {key: pl.String()},
+    ).select("row", "rank", "entry_id", key, "value")
+
+
+_LONG: dict[str, pl.DataType] = {
+    "row": pl.UInt32(),
+    "rank": pl.Int64(),
+    "entry_id": pl.Int64(),
+    "value": pl.String(),
+}
+
+
+def _empty_long(key: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=_LONG | {key: pl.String()}).select(
+        "row", "rank", "entry_id", key, "value"
+    )
 
 
 def _frame(name: str, rows: Any) -> pl.DataFrame:

@@ -7,9 +7,11 @@ of that participant is written; the other lines go in.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,9 +28,59 @@ from psotrial.errors import PsotrialError
 from psotrial.jsoncodec import loads_exact
 from psotrial.protocol import Protocol
 
-__all__ = ["MAX_LINE_BYTES", "import_casebook", "import_lines"]
+__all__ = [
+    "MAX_LINE_BYTES",
+    "OversizedLine",
+    "import_casebook",
+    "import_lines",
+    "read_lines",
+]
 
 MAX_LINE_BYTES = 10 * 1024 * 1024
+"""The longest line accepted (a participant's whole casebook is some tens of kilobytes)."""
+
+_CHUNK = 1024 * 1024
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True)
+class OversizedLine:
+    """A line longer than the limit, skipped unread: only its size is kept."""
+
+    size: int
+
+
+def read_lines(
+    stream: BinaryIO, *, max_bytes: int | None = None
+) -> Iterator[bytes | OversizedLine]:
+    """The lines of a binary stream, holding at most ``max_bytes`` of one line in memory.
+
+    A longer line is read past in chunks and yielded as :class:`OversizedLine` (so a 100 MB
+    line costs 1 MB of memory, not 100 MB), keeping the line numbers of the lines after it.
+    A UTF-8 byte-order mark at the start (Windows editors write one) is dropped.
+    ``max_bytes`` defaults to :data:`MAX_LINE_BYTES`.
+    """
+    max_bytes = MAX_LINE_BYTES if max_bytes is None else max_bytes
+    first = True
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            return
+        if first and line.startswith(_UTF8_BOM):
+            line = line[len(_UTF8_BOM) :]
+        first = False
+        if len(line) <= max_bytes or (len(line) == max_bytes + 1 and line.endswith(b"\n")):
+            yield line
+            continue
+        size = len(line)
+        del line
+        while True:
+            chunk = stream.readline(_CHUNK)
+            size += len(chunk)
+            if not chunk or chunk.endswith(b"\n"):
+                break
+        yield OversizedLine(size - 1 if chunk.endswith(b"\n") else size)
 
 
 def import_casebook(
@@ -167,16 +219,26 @@ def import_lines(
     *,
     protocol: Protocol,
     actor: Actor,
-    lines: Iterable[bytes],
+    lines: Iterable[bytes | OversizedLine],
     now: datetime | None = None,
 ) -> Iterator[tuple[int, str | None, str | None]]:
-    """Import each line in its own transaction; yields (line number, participant, error)."""
+    """Import each line in its own transaction; yields (line number, participant, error).
+
+    A line that repeats an earlier line of the same input (the same casebook, byte for byte
+    once parsed) is refused as a duplicate of it: a casebook carries no participant ID, so
+    this is how a file that lists someone twice is caught.
+    """
+    seen: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
+        if isinstance(raw, bytes) and not raw.strip():
             continue
         stamp = now or datetime.now(UTC)
         try:
             casebook = _parse(raw)
+            digest = hashlib.sha256(casebook.model_dump_json().encode()).hexdigest()
+            if digest in seen:
+                raise ValueError(f"duplicate participant: the same casebook as line {seen[digest]}")
+            seen[digest] = number
             with transaction(factory) as session:
                 participant = import_casebook(
                     session, protocol=protocol, actor=actor, casebook=casebook, now=stamp
@@ -187,9 +249,12 @@ def import_lines(
             yield number, None, " ".join(str(exc).split())
 
 
-def _parse(raw: bytes) -> Casebook:
-    if len(raw) > MAX_LINE_BYTES:
-        raise ValueError(f"line is {len(raw):,} bytes; at most {MAX_LINE_BYTES:,} are accepted")
+def _parse(raw: bytes | OversizedLine) -> Casebook:
+    size = raw.size if isinstance(raw, OversizedLine) else len(raw.rstrip(b"\r\n"))
+    if isinstance(raw, OversizedLine) or size > MAX_LINE_BYTES:
+        raise ValueError(f"line is {size:,} bytes; at most {MAX_LINE_BYTES:,} are accepted")
+    if raw.startswith(_UTF16_BOMS):
+        raise ValueError("UTF-16 text (byte-order mark); save the file as UTF-8")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -198,6 +263,8 @@ def _parse(raw: bytes) -> Casebook:
         data = loads_exact(text)
     except ValueError as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
+    except RecursionError:  # e.g. 100,000 nested "[": Python's parser recurses
+        raise ValueError("not valid JSON: nested too deeply") from None
     try:
         return Casebook.model_validate(data)
     except ValidationError as exc:

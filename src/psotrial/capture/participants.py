@@ -197,7 +197,14 @@ def transition(
 
 
 def _lock_site(session: Session, code: str) -> Site:
-    row = session.scalar(select(Site).where(Site.code == code).with_for_update())
+    # populate_existing: the site may already be loaded (participant.site) from before the
+    # lock; its counters must be read under the lock, or two enrolments share an ID.
+    row = session.scalar(
+        select(Site)
+        .where(Site.code == code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if row is None:
         raise NotFoundError("site", code, session.scalars(select(Site.code)))
     return row

@@ -4,7 +4,12 @@ Each row is one form entry: ``participant`` (the participant ID, else the screen
 ``site``, ``visit``, ``repeat``, ``status``, ``version``, then one column per item of the
 form in protocol order; a laboratory panel has ``TEST_value``, ``TEST_unit``, ``TEST_lln``
 and ``TEST_uln`` per test. Values are exactly as stored: decimals as written, dates ISO 8601.
-No user names, contact details or audit columns are exported; form items hold no names.
+No user names, contact details or audit columns are exported. Identifying items leave as
+the ODM and REDCap exports leave them (:data:`psotrial.capture.deidentify.IDENTIFYING_ITEMS`:
+the birth date generalised, the investigator's name withheld), and free text is screened and
+masked (:func:`psotrial.capture.deidentify.mask_text`: the participant's birth date, phone
+numbers, the investigator's and the staff's names); the audit event counts what was masked.
+With ``date_shift`` every date of a participant moves by that participant's shift.
 
 In CSV a text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe; JSON Lines keeps it as
@@ -31,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from psotrial.audit import Change, append_events
 from psotrial.capture.actors import Actor, require
+from psotrial.capture.deidentify import DateShift, load_identifiers, mask_item, shift_iso_date
 from psotrial.capture.study import get_study
 from psotrial.db.models import FormEntry, Participant, Site
 from psotrial.errors import FieldError, StateError
@@ -63,6 +69,7 @@ def export_records(
     out_dir: Path,
     fmt: str,
     now: datetime | None = None,
+    date_shift: DateShift | None = None,
 ) -> list[Path]:
     """Write one file per form that has data into ``out_dir``; audit the export.
 
@@ -72,6 +79,7 @@ def export_records(
     Args:
         fmt: ``csv`` or ``jsonl``.
         now: when the export happened (the audit event's time).
+        date_shift: move every date of each participant (for external sharing).
 
     Returns:
         The written files, in protocol form order.
@@ -91,12 +99,13 @@ def export_records(
         raise FieldError("format", f"expected one of {', '.join(FORMATS)}, got {fmt!r}")
     now = now or datetime.now(UTC)
     study = get_study(session)
-    tables = _read_tables(session, protocol)
+    tables, masked = _read_tables(session, protocol, date_shift)
     files = [f"{code}.{fmt}" for code in tables]
     rows = sum(len(table) for table in tables.values())
-    change = Change(
-        "export", "study", str(study.id), new={"format": fmt, "files": files, "rows": rows}
-    )
+    summary: dict[str, Any] = {"format": fmt, "files": files, "rows": rows, "masked": masked}
+    if date_shift is not None:
+        summary["dates_shifted_up_to_days"] = date_shift.max_days
+    change = Change("export", "study", str(study.id), new=summary)
     append_events(session, actor=actor.username, at=now, changes=[change])
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -152,9 +161,14 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _read_tables(session: Session, protocol: Protocol) -> dict[str, list[dict[str, Any]]]:
-    """Every entry as an export row, grouped by form in protocol order (one query)."""
+def _read_tables(
+    session: Session, protocol: Protocol, date_shift: DateShift | None
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """Every entry as an export row, grouped by form in protocol order, and the number of
+    identifiers masked in free text."""
     forms = protocol.forms_by_code
+    identifiers = load_identifiers(session)
+    masked = 0
     visit_order = {visit.code: index for index, visit in enumerate(protocol.visits)}
     query = (
         select(
@@ -176,14 +190,25 @@ def _read_tables(session: Session, protocol: Protocol) -> dict[str, list[dict[st
                 f"{protocol.identity.registry_id} does not define; export with the protocol "
                 "the data was captured under"
             )
+        key = code or screening_number
+        values = _item_values(spec, entry)
+        known = identifiers[key]
+        dated = {i.name for i in spec.items if i.type in ("date", "datetime")}
+        shift = date_shift.days_for(key) if date_shift is not None else 0
+        for name, value in values.items():
+            value, count = mask_item(spec.code, name, value, known)
+            masked += count
+            if shift and name in dated and isinstance(value, str):
+                value = shift_iso_date(value, shift)
+            values[name] = value
         row: dict[str, Any] = {
-            "participant": code or screening_number,
+            "participant": key,
             "site": site,
             "visit": entry.visit_code,
             "repeat": entry.repeat_index,
             "status": entry.status,
             "version": entry.version,
-            **_item_values(spec, entry),
+            **values,
         }
         order = (
             entry.participant_id,
@@ -192,11 +217,12 @@ def _read_tables(session: Session, protocol: Protocol) -> dict[str, list[dict[st
             entry.repeat_index,
         )
         keyed.setdefault(entry.form_code, []).append((order, row))
-    return {
+    tables = {
         code: [row for _, row in sorted(keyed[code], key=lambda pair: pair[0])]
         for code in forms
         if code in keyed
     }
+    return tables, masked
 
 
 def _item_values(spec: FormSpec, entry: FormEntry) -> dict[str, Any]:

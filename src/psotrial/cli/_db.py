@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from psotrial.capture.study import get_study
-from psotrial.db.engine import make_engine, make_sessionmaker
-from psotrial.db.migrate import current_revision, head_revision
 from psotrial.errors import ConfigError
-from psotrial.protocol import Protocol, load_protocol
-from psotrial.settings import Settings, get_settings
+
+# SQLAlchemy, the settings and the protocol models load when a command opens the database,
+# not when `psotrial --help` lists the commands (issue 7: start-up time).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from psotrial.protocol import Protocol
+    from psotrial.settings import Settings
 
 __all__ = ["Opened", "open_database", "study_protocol"]
 
@@ -38,6 +39,12 @@ def open_database(*, migrated: bool = True) -> Iterator[Opened]:
     Raises:
         ConfigError: the schema is missing or behind (run ``psotrial db upgrade``).
     """
+    from pydantic import ValidationError
+
+    from psotrial.db.engine import make_engine, make_sessionmaker
+    from psotrial.db.migrate import current_revision, head_revision
+    from psotrial.settings import get_settings
+
     try:
         settings = get_settings()
     except ValidationError as exc:
@@ -60,6 +67,9 @@ def open_database(*, migrated: bool = True) -> Iterator[Opened]:
 
 def study_protocol(factory: sessionmaker[Session]) -> tuple[str, Protocol]:
     """The name and definition of the protocol the database's study was created from."""
+    from psotrial.capture.study import get_study
+    from psotrial.protocol import load_protocol
+
     with factory() as session:
         name = get_study(session).protocol
     return name, load_protocol(name)

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 from psotrial.cli._io import print_json, print_table
 from psotrial.errors import DataEntryError, FieldError
 from psotrial.exact import round_half_up
-from psotrial.stats.responders import (
-    IMPUTATIONS,
-    PASI_LEVELS,
-    build_pasi_responders,
-    build_responders_json,
-)
+
+# polars and the statistics (numpy, scipy) load when the command runs, not at start-up.
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["app", "pasi", "read_pasi_csv"]
 
@@ -52,6 +49,12 @@ def pasi(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """PASI-50/75/90/100 (count, %, exact 95% CI) and mean improvement, by arm and visit."""
+    from psotrial.stats.responders import (
+        IMPUTATIONS,
+        build_pasi_responders,
+        build_responders_json,
+    )
+
     if imputation not in IMPUTATIONS:
         raise FieldError(
             "--imputation", f"expected one of {', '.join(IMPUTATIONS)}, got {imputation!r}"
@@ -76,6 +79,8 @@ def read_pasi_csv(path: Path) -> pl.DataFrame:
     Raises:
         DataEntryError: the file cannot be read or is not a well-formed CSV.
     """
+    import polars as pl
+
     try:
         return pl.read_csv(path, infer_schema=False)
     except FileNotFoundError:
@@ -88,6 +93,8 @@ def read_pasi_csv(path: Path) -> pl.DataFrame:
 def _print_summary(
     summary: dict[str, Any], file: Path, imputation: str, baseline_visit: str
 ) -> None:
+    from psotrial.stats.responders import PASI_LEVELS
+
     columns = ["Arm", "Visit", "n", *(f"PASI-{level}" for level in PASI_LEVELS)]
     columns.append("Mean improvement %")
     rows = []

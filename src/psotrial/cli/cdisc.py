@@ -11,26 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
-import polars as pl
 import typer
-from sqlalchemy.orm import Session
 
-from psotrial.adam import ADAM_SPECS, IMPUTATIONS, build_adam
-from psotrial.adam import Imputation as ImputationMethod
 from psotrial.capture.actors import SYSTEM
-from psotrial.capture.exports import record_export
-from psotrial.capture.extract import load_captured
-from psotrial.capture.records import atomic_file
+from psotrial.cli._choices import DATASET_FORMATS, DEFAULT_MAX_SHIFT_DAYS
 from psotrial.cli._db import open_database, study_protocol
-from psotrial.db.engine import transaction
+from psotrial.cli.records import ShiftDates, ShiftDays, date_shift_for
 from psotrial.errors import ExportError, FieldError
-from psotrial.exchange.datasets import DATASET_FORMATS, write_datasets
-from psotrial.exchange.define import build_define, render_define_html, validate_define
-from psotrial.protocol import Protocol
-from psotrial.sdtm import SDTM_SPECS, build_sdtm
-from psotrial.sdtm.metadata import DatasetSpec
+
+# The builders, polars, pandas (XPT) and xmlschema (Define-XML) load when a command runs,
+# not when `psotrial --help` lists the commands (issue 7: start-up time).
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy.orm import Session
+
+    from psotrial.adam import Imputation as ImputationMethod
+    from psotrial.protocol import Protocol
+    from psotrial.sdtm.metadata import DatasetSpec
 
 __all__ = ["export_adam", "export_define", "export_sdtm"]
 
@@ -47,13 +46,25 @@ Imputation = Annotated[
 ]
 
 
-def export_sdtm(out: Out = Path("sdtm"), fmt: Format = "xpt") -> None:
-    """Export the SDTM datasets (SDTMIG 3.4), one file per dataset (dm.xpt, ...)."""
+def export_sdtm(
+    out: Out = Path("sdtm"),
+    fmt: Format = "xpt",
+    shift_dates: ShiftDates = False,
+    shift_days: ShiftDays = DEFAULT_MAX_SHIFT_DAYS,
+) -> None:
+    """Export the SDTM datasets (SDTMIG 3.4), one file per dataset (dm.xpt, ...);
+    ``--shift-dates`` moves every participant's dates for external sharing."""
+    from psotrial.capture.deidentify import shift_dataset_dates
+    from psotrial.db.engine import transaction
+
     _check_format(fmt)
     with open_database() as opened:
         _, protocol = study_protocol(opened.factory)
+        shift = date_shift_for(opened, shift_dates, shift_days)
         with transaction(opened.factory) as session:
             frames, specs = _sdtm(session, protocol)
+            if shift is not None:
+                frames = {name: shift_dataset_dates(f, shift) for name, f in frames.items()}
             paths = _write(session, "sdtm", frames, specs, out, fmt)
     _report("SDTM", frames, paths, fmt, out)
 
@@ -62,6 +73,8 @@ def export_adam(
     out: Out = Path("adam"), fmt: Format = "xpt", imputation: Imputation = "nri"
 ) -> None:
     """Export the ADaM datasets (ADaMIG 1.3), built from SDTM, one file per dataset."""
+    from psotrial.db.engine import transaction
+
     _check_format(fmt)
     _check_imputation(imputation)
     with open_database() as opened:
@@ -77,6 +90,11 @@ def export_define(
     out: Out = Path("define"), fmt: Format = "xpt", imputation: Imputation = "nri"
 ) -> None:
     """Write define-sdtm.xml and define-adam.xml (Define-XML 2.1) with an HTML page each."""
+    from psotrial.capture.exports import record_export
+    from psotrial.capture.records import atomic_file
+    from psotrial.db.engine import transaction
+    from psotrial.exchange.define import render_define_html
+
     _check_format(fmt)
     _check_imputation(imputation)
     with open_database() as opened:
@@ -109,6 +127,8 @@ def _check_format(fmt: str) -> None:
 
 
 def _check_imputation(imputation: str) -> None:
+    from psotrial.adam import IMPUTATIONS
+
     if imputation not in IMPUTATIONS:
         raise FieldError(
             "imputation", f"expected one of {', '.join(IMPUTATIONS)}, got {imputation!r}"
@@ -124,15 +144,27 @@ def _specs(specs: Any) -> dict[str, DatasetSpec]:
 def _sdtm(
     session: Session, protocol: Protocol
 ) -> tuple[dict[str, pl.DataFrame], dict[str, DatasetSpec]]:
+    from psotrial.capture.deidentify import load_identifiers, mask_dataset_text
+    from psotrial.capture.extract import load_captured
+    from psotrial.sdtm import SDTM_SPECS, build_sdtm
+
     captured = load_captured(session, protocol)
-    return dict(build_sdtm(captured, protocol)), _specs(SDTM_SPECS)
+    # Free text leaves masked (AETERM, CMTRT, ...): SDTM, and the ADaM built from it.
+    identifiers = load_identifiers(session)
+    frames = {
+        name: mask_dataset_text(frame, identifiers)[0]
+        for name, frame in build_sdtm(captured, protocol).items()
+    }
+    return frames, _specs(SDTM_SPECS)
 
 
 def _adam(
     sdtm_frames: Mapping[str, pl.DataFrame], protocol: Protocol, imputation: str
 ) -> tuple[dict[str, pl.DataFrame], dict[str, DatasetSpec]]:
+    from psotrial.adam import ADAM_SPECS, build_adam
+
     _check_imputation(imputation)
-    method = cast(ImputationMethod, imputation)
+    method = cast("ImputationMethod", imputation)
     frames = build_adam(sdtm_frames, protocol, imputation=method)
     return dict(frames), _specs(ADAM_SPECS)
 
@@ -145,6 +177,9 @@ def _write(
     out: Path,
     fmt: str,
 ) -> list[Path]:
+    from psotrial.capture.exports import record_export
+    from psotrial.exchange.datasets import write_datasets
+
     # the audit event goes first, in this transaction: if writing fails, it rolls back
     planned = [out / f"{name.lower()}.{fmt}" for name in frames]
     rows = {name: frame.height for name, frame in frames.items()}
@@ -159,6 +194,8 @@ def _define(
     protocol: Protocol,
     fmt: str,
 ) -> bytes:
+    from psotrial.exchange.define import build_define, validate_define
+
     ordered: Sequence[DatasetSpec] = [specs[name] for name in frames if name in specs]
     xml = build_define(ordered, purpose=purpose, protocol=protocol, frames=frames, file_format=fmt)
     problems = validate_define(xml)

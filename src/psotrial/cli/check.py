@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 from psotrial.cli._io import print_json, print_table
-from psotrial.conformance import Finding, check_adam, check_sdtm
 from psotrial.errors import DataEntryError
-from psotrial.exchange.datasets import read_datasets
-from psotrial.exchange.terminology import load_terminology
-from psotrial.sdtm.metadata import DatasetSpec
-from psotrial.sdtm.terminology import Terminology
+
+# The rules, polars and pandas (XPT) load when a command runs, not at start-up (issue 7).
+if TYPE_CHECKING:
+    import polars as pl
+
+    from psotrial.conformance import Finding
+    from psotrial.sdtm.metadata import DatasetSpec
+    from psotrial.sdtm.terminology import Terminology
+
+    Checker = Callable[
+        [Mapping[str, pl.DataFrame], Mapping[str, DatasetSpec], Terminology], list[Finding]
+    ]
 
 __all__ = ["adam", "app", "describe_findings", "sdtm"]
 
@@ -34,14 +40,12 @@ Directory = Annotated[
     Path, typer.Argument(help="Folder of dataset files (.xpt, .parquet or .csv).")
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-Checker = Callable[
-    [Mapping[str, pl.DataFrame], Mapping[str, DatasetSpec], Terminology], list[Finding]
-]
 
 
 @app.command("sdtm")
 def sdtm(directory: Directory, as_json: JsonFlag = False) -> None:
     """Check SDTM datasets (dm.xpt, ae.xpt, ...): SD rules, exit 1 on any error."""
+    from psotrial.conformance import check_sdtm
     from psotrial.sdtm import SDTM_SPECS
 
     _run("SDTM", directory, _by_name(SDTM_SPECS), check_sdtm, as_json)
@@ -51,6 +55,7 @@ def sdtm(directory: Directory, as_json: JsonFlag = False) -> None:
 def adam(directory: Directory, as_json: JsonFlag = False) -> None:
     """Check ADaM datasets (adsl.xpt, adpasi.xpt, ...): AD rules, exit 1 on any error."""
     from psotrial.adam import ADAM_SPECS
+    from psotrial.conformance import check_adam
 
     _run("ADaM", directory, _by_name(ADAM_SPECS), check_adam, as_json)
 
@@ -91,6 +96,9 @@ def _run(
     checker: Checker,
     as_json: bool,
 ) -> None:
+    from psotrial.exchange.datasets import read_datasets
+    from psotrial.exchange.terminology import load_terminology
+
     frames = read_datasets(directory, specs=specs)
     if not frames:
         raise DataEntryError(f"{directory}: no dataset files (.xpt, .parquet or .csv) to check")

@@ -19,10 +19,7 @@ from typing import Annotated
 import typer
 
 from psotrial.capture.actors import SYSTEM
-from psotrial.capture.exports import record_export
-from psotrial.capture.records import atomic_file
 from psotrial.cli._db import open_database, study_protocol
-from psotrial.db.engine import transaction
 
 __all__ = ["export_ctgov"]
 
@@ -61,6 +58,9 @@ def _progress() -> Iterator[Callable[[str], None]]:
 
 def export_ctgov(out: Out = Path("ctgov-results.json"), imputation: Imputation = "nri") -> None:
     """Write the registry results (ClinicalTrials.gov API v2 resultsSection) as JSON."""
+    from psotrial.capture.exports import record_export
+    from psotrial.capture.records import atomic_file
+    from psotrial.db.engine import transaction
     from psotrial.reports.build import load_report_data
     from psotrial.reports.ctgov import build_ctgov_results
 

@@ -9,22 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
-from psotrial.audit import verify_audit
 from psotrial.capture.actors import SYSTEM
-from psotrial.capture.demo import build_demo
-from psotrial.capture.importing import import_lines
-from psotrial.capture.participants import get_participant
-from psotrial.capture.study import ensure_study
-from psotrial.casebook import Casebook
 from psotrial.cli._db import open_database, study_protocol
 from psotrial.cli._io import console, print_table
-from psotrial.db.engine import transaction
-from psotrial.db.migrate import current_revision, head_revision, upgrade
-from psotrial.db.models import AuditEvent, Study
 from psotrial.errors import ConfigError, DataEntryError
-from psotrial.protocol import load_protocol
+
+# SQLAlchemy, the models and the capture services load inside each command, not when
+# `psotrial --help` lists the commands (issue 7: start-up time).
 
 db_app = typer.Typer(help="Create or upgrade the database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="Verify and read the audit trail.", no_args_is_help=True)
@@ -33,6 +25,8 @@ audit_app = typer.Typer(help="Verify and read the audit trail.", no_args_is_help
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema of PSOTRIAL_DATABASE_URL (the only thing that does)."""
+    from psotrial.db.migrate import current_revision, head_revision, upgrade
+
     with open_database(migrated=False) as opened:
         before = current_revision(opened.engine)
         upgrade(opened.engine)
@@ -53,6 +47,15 @@ def import_records(
     ] = "nct03745417",
 ) -> None:
     """Import casebooks through the capture services; bad lines are reported, the rest go in."""
+    from sqlalchemy import select
+
+    from psotrial.capture.importing import import_lines, read_lines
+    from psotrial.capture.study import ensure_study
+    from psotrial.casebook import Casebook
+    from psotrial.db.engine import transaction
+    from psotrial.db.models import Study
+    from psotrial.protocol import load_protocol
+
     if schema:
         typer.echo(json.dumps(Casebook.model_json_schema(), indent=2))
         return
@@ -74,7 +77,7 @@ def import_records(
         _, protocol = study_protocol(opened.factory)
         with path.open("rb") as lines:
             for number, _participant, error in import_lines(
-                opened.factory, protocol=protocol, actor=SYSTEM, lines=lines
+                opened.factory, protocol=protocol, actor=SYSTEM, lines=read_lines(lines)
             ):
                 if error is None:
                     imported += 1
@@ -92,6 +95,13 @@ def demo(
     protocol_name: Annotated[str, typer.Option("--protocol")] = "nct03745417",
 ) -> None:
     """Create a fresh demo database (SYNTHETIC) with participants at every stage."""
+    from sqlalchemy import select
+
+    from psotrial.capture.demo import build_demo
+    from psotrial.db.migrate import current_revision, upgrade
+    from psotrial.db.models import Study
+    from psotrial.protocol import load_protocol
+
     with open_database(migrated=False) as opened:
         existing = None
         if current_revision(opened.engine) is not None:
@@ -131,6 +141,8 @@ def demo(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain and explain every current value; exit 1 when anything is wrong."""
+    from psotrial.audit import verify_audit
+
     with open_database() as opened, opened.factory() as session:
         report = verify_audit(session)
     if report.ok:
@@ -151,6 +163,11 @@ def audit_show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Print a participant's audit history (who, when, what, old, new, reason)."""
+    from sqlalchemy import select
+
+    from psotrial.capture.participants import get_participant
+    from psotrial.db.models import AuditEvent
+
     with open_database() as opened, opened.factory() as session:
         row = get_participant(session, participant)
         events = session.scalars(

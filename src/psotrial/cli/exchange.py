@@ -8,26 +8,19 @@ imports go through the capture services, one participant per transaction, like
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
 
 from psotrial.capture.actors import SYSTEM
-from psotrial.capture.records import atomic_file
-from psotrial.capture.study import ensure_study
-from psotrial.casebook import Casebook
 from psotrial.cli._db import open_database, study_protocol
 from psotrial.cli.database import import_records
-from psotrial.db.engine import transaction
-from psotrial.db.models import Study
 from psotrial.errors import DataEntryError
-from psotrial.exchange.casebooks import import_casebooks
-from psotrial.exchange.odm import export_odm as write_odm
-from psotrial.exchange.odm import read_odm
-from psotrial.exchange.redcap import export_redcap as write_redcap
-from psotrial.exchange.redcap import read_redcap_export
-from psotrial.protocol import load_protocol
+
+# The exchange formats (lxml, odmlib, pandas) and SQLAlchemy load inside each command, not
+# when `psotrial --help` lists the commands (issue 7: start-up time).
+if TYPE_CHECKING:
+    from psotrial.casebook import Casebook
 
 __all__ = ["EXCHANGE_FORMATS", "export_odm", "export_redcap", "import_any"]
 
@@ -41,6 +34,10 @@ def export_odm(
     ] = False,
 ) -> None:
     """Export the study as CDISC ODM 1.3.2: metadata, every value, and its audit record."""
+    from psotrial.capture.records import atomic_file
+    from psotrial.db.engine import transaction
+    from psotrial.exchange.odm import export_odm as write_odm
+
     with open_database() as opened:
         _, protocol = study_protocol(opened.factory)
         with transaction(opened.factory) as session:
@@ -66,6 +63,9 @@ def export_redcap(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("redcap"),
 ) -> None:
     """Export a REDCap project: data dictionary, events, instrument mapping and records."""
+    from psotrial.db.engine import transaction
+    from psotrial.exchange.redcap import export_redcap as write_redcap
+
     with open_database() as opened:
         _, protocol = study_protocol(opened.factory)
         with transaction(opened.factory) as session:
@@ -110,6 +110,16 @@ def import_any(
         return
     if exchange_file is None:
         raise DataEntryError(f"give the {file} file to import: psotrial import {file} FILE")
+    from sqlalchemy import select
+
+    from psotrial.capture.study import ensure_study
+    from psotrial.db.engine import transaction
+    from psotrial.db.models import Study
+    from psotrial.exchange.casebooks import import_casebooks
+    from psotrial.exchange.odm import read_odm
+    from psotrial.exchange.redcap import read_redcap_export
+    from psotrial.protocol import load_protocol
+
     path = Path(exchange_file)
     if not path.is_file():
         raise DataEntryError(f"cannot read {exchange_file}: no such file")

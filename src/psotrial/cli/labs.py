@@ -7,7 +7,6 @@ import typer
 from psotrial.cli._io import print_json, print_table
 from psotrial.cli.score import JsonFlag, Source, read_object
 from psotrial.errors import FieldError
-from psotrial.instruments.ctcae import compute_lab_grades
 
 app = typer.Typer(help="Laboratory results: CTCAE v5.0 grading.", no_args_is_help=True)
 
@@ -17,6 +16,9 @@ _KEYS = ("test", "value", "unit", "lln", "uln", "baseline", "albumin_g_l")
 @app.command("grade")
 def grade(source: Source, as_json: JsonFlag = False) -> None:
     """Grade a result for every CTCAE term its test can grade."""
+    # The CTCAE tables load when a result is graded, not at start-up (issue 7).
+    from psotrial.instruments.ctcae import compute_lab_grades
+
     data = read_object(source, _KEYS)
     for key in ("test", "value", "unit"):
         if key not in data:

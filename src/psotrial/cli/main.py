@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from psotrial.cli import analyze, labs, protocol, score, simulate
 from psotrial.cli.cdisc import export_adam, export_define, export_sdtm
@@ -80,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     except PsotrialError as exc:
         print(f"psotrial: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    except OperationalError as exc:
+    except Exception as exc:
+        # SQLAlchemy is imported by the commands that open a database, not at start-up
+        # (issue 7): an OperationalError can only come from a command that imported it.
+        sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+        if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.OperationalError):
+            raise
         # The database is unreachable, full or read-only: say so, nothing was acknowledged.
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         print(f"psotrial: error: database unavailable: {detail}", file=sys.stderr)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from psotrial.cli._choices import DEFAULT_PROTOCOL
 from psotrial.cli._io import console, print_json, print_table
 from psotrial.errors import ProtocolError
-from psotrial.protocol import DEFAULT_PROTOCOL, Protocol, list_protocols, load_protocol
+
+# The protocol models (pydantic) load when a command runs, not at start-up (issue 7).
+if TYPE_CHECKING:
+    from psotrial.protocol import Protocol
 
 app = typer.Typer(help="Show, validate and list trial protocols.", no_args_is_help=True)
 
@@ -23,6 +27,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """Print a protocol: identity, sites, arms, visits, forms, criteria, outcomes."""
+    from psotrial.protocol import load_protocol
+
     protocol = load_protocol(name)
     if as_json:
         print_json(describe_protocol(protocol))
@@ -35,6 +41,8 @@ def validate(
     file: Annotated[str, typer.Argument(help="Protocol YAML file to check.")],
 ) -> None:
     """Report every problem of a protocol file at once; exit 1 when there is any."""
+    from psotrial.protocol import load_protocol
+
     try:
         protocol = load_protocol(file)
     except ProtocolError as exc:
@@ -52,6 +60,8 @@ def validate(
 @app.command("list")
 def list_builtin() -> None:
     """List the built-in protocols."""
+    from psotrial.protocol import list_protocols
+
     for name in list_protocols():
         typer.echo(name)
 

@@ -17,10 +17,7 @@ from typing import Annotated
 import typer
 
 from psotrial.capture.actors import SYSTEM
-from psotrial.capture.exports import record_export
-from psotrial.capture.records import atomic_file
 from psotrial.cli._db import open_database, study_protocol
-from psotrial.db.engine import transaction
 
 __all__ = ["report"]
 
@@ -59,6 +56,9 @@ def _progress() -> Iterator[Callable[[str], None]]:
 
 def report(out: Out = Path("report"), imputation: Imputation = "nri") -> None:
     """Write the study report: report.html and report.pdf (A4), from the captured data."""
+    from psotrial.capture.exports import record_export
+    from psotrial.capture.records import atomic_file
+    from psotrial.db.engine import transaction
     from psotrial.reports.build import build_report, check_report_imputation, load_report_data
 
     check_report_imputation(imputation)

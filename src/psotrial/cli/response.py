@@ -8,11 +8,13 @@ from psotrial.cli._io import console, print_json, print_table
 from psotrial.cli.score import JsonFlag, Source, read_object
 from psotrial.errors import FieldError
 from psotrial.exact import round_half_up
-from psotrial.instruments.response import compute_response
 
 
 def response(source: Source, as_json: JsonFlag = False) -> None:
     """PASI-50/75/90/100 per visit, relapse (protocol and NPF) and rebound."""
+    # The instruments load when the command runs, not at start-up (issue 7).
+    from psotrial.instruments.response import compute_response
+
     data = read_object(source, ("baseline", "values"))
     if "baseline" not in data:
         raise FieldError("baseline", "required: the baseline PASI")

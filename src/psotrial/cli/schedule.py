@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
+from psotrial.cli._choices import DEFAULT_PROTOCOL
 from psotrial.cli._io import console, print_json, print_table
 from psotrial.cli.score import JsonFlag
 from psotrial.errors import FieldError
-from psotrial.protocol import DEFAULT_PROTOCOL, load_protocol
-from psotrial.schedule import build_schedule, plan_dose
+
+# The protocol and the calendar load when a command runs, not at start-up (issue 7).
 
 ProtocolOption = Annotated[str, typer.Option("--protocol", help="Protocol name or YAML file.")]
 ArmOption = Annotated[
@@ -32,6 +33,9 @@ def schedule(
     as_json: JsonFlag = False,
 ) -> None:
     """Every visit's target date and window from the first-infusion date."""
+    from psotrial.protocol import load_protocol
+    from psotrial.schedule import build_schedule, plan_dose
+
     protocol = load_protocol(protocol_name)
     day1 = _parse_date(first_infusion, "--first-infusion")
     visits = build_schedule(protocol, day1, arm)
@@ -70,6 +74,9 @@ def dose(
     as_json: JsonFlag = False,
 ) -> None:
     """Cells per infusion from the body weight (cells/kg x kg)."""
+    from psotrial.protocol import load_protocol
+    from psotrial.schedule import plan_dose
+
     plan = plan_dose(load_protocol(protocol_name), weight_kg, arm)
     if as_json:
         print_json(plan.to_dict())

@@ -9,11 +9,8 @@ import typer
 
 from psotrial.cli._io import console, print_json, print_table, read_json
 from psotrial.errors import FieldError
-from psotrial.instruments.bsa import compute_bsa
-from psotrial.instruments.dlqi import compute_dlqi
-from psotrial.instruments.itch import compute_itch
-from psotrial.instruments.pasi import compute_pasi
-from psotrial.instruments.zung import compute_zung
+
+# Each instrument loads inside its command, not at start-up (issue 7).
 
 app = typer.Typer(help="Score one instrument from a JSON document.", no_args_is_help=True)
 
@@ -36,6 +33,8 @@ def read_object(source: str, keys: tuple[str, ...] | None = None) -> Mapping[str
 @app.command("pasi")
 def pasi(source: Source, as_json: JsonFlag = False) -> None:
     """PASI from region signs (0-4) and area (area_pct 0-100 or area 0-6)."""
+    from psotrial.instruments.pasi import compute_pasi
+
     result = compute_pasi(read_object(source))
     if as_json:
         print_json(result.to_dict())
@@ -55,6 +54,8 @@ def pasi(source: Source, as_json: JsonFlag = False) -> None:
 @app.command("dlqi")
 def dlqi(source: Source, as_json: JsonFlag = False) -> None:
     """DLQI total, band and subscales (q1-q10 with q7 as q7a/q7b)."""
+    from psotrial.instruments.dlqi import compute_dlqi
+
     result = compute_dlqi(read_object(source))
     if as_json:
         print_json(result.to_dict())
@@ -68,6 +69,8 @@ def dlqi(source: Source, as_json: JsonFlag = False) -> None:
 @app.command("zung")
 def zung(source: Source, as_json: JsonFlag = False) -> None:
     """Zung SAS or SDS: raw score, exact index (raw x 1.25) and the displayed index."""
+    from psotrial.instruments.zung import compute_zung
+
     data = read_object(source, ("scale", "items"))
     if "items" not in data or not isinstance(data["items"], list):
         raise FieldError("items", "expected a list of 20 answers, each 1-4 as ticked")
@@ -87,6 +90,8 @@ def zung(source: Source, as_json: JsonFlag = False) -> None:
 @app.command("bsa")
 def bsa(source: Source, as_json: JsonFlag = False) -> None:
     """BSA % from palms per region (palm method: one palm = 1%)."""
+    from psotrial.instruments.bsa import compute_bsa
+
     result = compute_bsa(read_object(source))
     if as_json:
         print_json(result.to_dict())
@@ -104,6 +109,8 @@ def bsa(source: Source, as_json: JsonFlag = False) -> None:
 @app.command("itch")
 def itch(source: Source, as_json: JsonFlag = False) -> None:
     """Pruritus VAS (0-100 mm) and its severity band."""
+    from psotrial.instruments.itch import compute_itch
+
     data = read_object(source, ("vas_mm",))
     if "vas_mm" not in data:
         raise FieldError("vas_mm", "required: the VAS in whole millimetres 0-100")

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
+from psotrial.cli._choices import DEFAULT_PROTOCOL
 from psotrial.cli._io import console, print_json, print_table, read_json
 from psotrial.cli.score import JsonFlag
 from psotrial.errors import DataEntryError
-from psotrial.protocol import DEFAULT_PROTOCOL, load_protocol
-from psotrial.screening import evaluate_eligibility, read_screening_record
-from psotrial.screening.schema import build_example_record, build_record_schema
+
+# The protocol and the criteria load when the command runs, not at start-up (issue 7).
 
 _STATUS_STYLE = {
     "met": "green",
@@ -42,6 +42,10 @@ def eligibility(
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate a screening record against every inclusion and exclusion criterion."""
+    from psotrial.protocol import load_protocol
+    from psotrial.screening import evaluate_eligibility, read_screening_record
+    from psotrial.screening.schema import build_example_record, build_record_schema
+
     if schema or example:
         protocol = load_protocol(protocol_name or DEFAULT_PROTOCOL)
         print_json(build_record_schema(protocol) if schema else build_example_record(protocol))

@@ -10,10 +10,9 @@ from typing import Annotated
 
 import typer
 
+from psotrial.cli._choices import DEFAULT_PROTOCOL, DEFAULT_START, SCENARIO_NAMES
 from psotrial.cli._io import to_json
 from psotrial.errors import DataEntryError, FieldError
-from psotrial.protocol import DEFAULT_PROTOCOL, load_protocol
-from psotrial.simulate import DEFAULT_START, SCENARIOS, simulate_cohort
 
 app = typer.Typer(
     help="Synthetic data: virtual participants as casebooks (everything SYNTHETIC).",
@@ -31,7 +30,7 @@ def simulate() -> None:
 def cohort(
     n: Annotated[int, typer.Option("--n", min=0, help="Candidates screened.")],
     scenario: Annotated[
-        str, typer.Option("--scenario", help=f"Response scenario: {', '.join(SCENARIOS)}.")
+        str, typer.Option("--scenario", help=f"Response scenario: {', '.join(SCENARIO_NAMES)}.")
     ] = "msc",
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same cohort.")] = 0,
     start: Annotated[
@@ -49,6 +48,10 @@ def cohort(
     ] = None,
 ) -> None:
     """Screen N synthetic candidates and follow the enrolled ones; one casebook per line."""
+    # The protocol and the simulator load when the command runs, not at start-up (issue 7).
+    from psotrial.protocol import load_protocol
+    from psotrial.simulate import simulate_cohort
+
     protocol = load_protocol(protocol_name)
     casebooks = simulate_cohort(
         protocol,

@@ -6,17 +6,14 @@ import sys
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from psotrial.capture.actors import ROLES, SYSTEM
-from psotrial.capture.sites import add_site, list_sites
-from psotrial.capture.users import create_user
 from psotrial.cli._db import open_database
 from psotrial.cli._io import print_table
-from psotrial.db.engine import transaction
-from psotrial.db.models import User
 from psotrial.errors import ConfigError, FieldError
-from psotrial.settings import DEMO_SECRET_KEY
+
+# The web application, SQLAlchemy and the settings load inside each command, not when
+# `psotrial --help` lists the commands (issue 7: start-up time).
 
 __all__ = ["serve", "sites_app", "users_app"]
 
@@ -32,6 +29,7 @@ def serve(
     """Serve the web application and the JSON API on the configured database."""
     import uvicorn
 
+    from psotrial.settings import DEMO_SECRET_KEY
     from psotrial.web import create_app
 
     with open_database() as opened:
@@ -73,6 +71,9 @@ def users_add(
     ] = None,
 ) -> None:
     """Create an account; the password is read from stdin (or prompted on a terminal)."""
+    from psotrial.capture.users import create_user
+    from psotrial.db.engine import transaction
+
     password = _read_password()
     with open_database() as opened, transaction(opened.factory) as session:
         create_user(
@@ -90,6 +91,10 @@ def users_add(
 @users_app.command("list")
 def users_list() -> None:
     """Every account: username, role, sites, active."""
+    from sqlalchemy import select
+
+    from psotrial.db.models import User
+
     with open_database() as opened, opened.factory() as session:
         users = list(session.scalars(select(User).order_by(User.username)))
         rows = [
@@ -111,6 +116,9 @@ def sites_add(
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "Asia/Shanghai",
 ) -> None:
     """Add a site (a multi-site trial adds its centres this way)."""
+    from psotrial.capture.sites import add_site
+    from psotrial.db.engine import transaction
+
     with open_database() as opened, transaction(opened.factory) as session:
         add_site(session, actor=SYSTEM, code=code, name=name, timezone=timezone)
     typer.echo(f"added site {code} ({name}, {timezone})")
@@ -119,6 +127,8 @@ def sites_add(
 @sites_app.command("list")
 def sites_list() -> None:
     """Every site: code, name, time zone."""
+    from psotrial.capture.sites import list_sites
+
     with open_database() as opened, opened.factory() as session:
         rows = [(s.code, s.name, s.timezone) for s in list_sites(session)]
     print_table("Sites", ["code", "name", "timezone"], rows)

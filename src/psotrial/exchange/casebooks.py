@@ -13,7 +13,8 @@ carry what the protocol forms do not hold: ``psotrial.visit`` (the date a visit 
 and ``psotrial.participant`` (status, planned and actual first infusion, withdrawal).
 
 Identifiers never leave (issue 5): no names, contact details or login names; users
-appear as pseudonymous OIDs (``USR.<number>``). Of the form items,
+appear as pseudonymous OIDs (``USR.<number>``). Of the form items (the table is
+:data:`psotrial.capture.deidentify.IDENTIFYING_ITEMS`, shared with the record export),
 ``demographics.birth_date`` is generalised to the date that gives the same completed age
 at screening (what eligibility and the analysis use), and
 ``eligibility_confirmation.investigator`` (a name) becomes :data:`WITHHELD`. Both are
@@ -36,6 +37,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from psotrial.audit import Change, append_events
 from psotrial.capture.actors import Actor
+from psotrial.capture.deidentify import (
+    IDENTIFYING_ITEMS,
+    WITHHELD,
+    Identifiers,
+    load_identifiers,
+    mask_item,
+    mask_text,
+)
 from psotrial.capture.importing import import_casebook
 from psotrial.capture.participants import TRANSITIONS
 from psotrial.capture.study import get_study
@@ -67,12 +76,6 @@ __all__ = [
     "to_casebook",
 ]
 
-WITHHELD = "withheld on export"
-# (form, item) -> how it leaves the database; see the module docstring.
-IDENTIFYING_ITEMS: Mapping[tuple[str, str], str] = {
-    ("demographics", "birth_date"): "generalised to the same completed age at screening",
-    ("eligibility_confirmation", "investigator"): f"replaced by {WITHHELD!r}",
-}
 PARTICIPANT_FORM = "psotrial.participant"
 VISIT_FORM = "psotrial.visit"
 LAB_FIELDS = ("value", "lln", "uln")
@@ -291,8 +294,8 @@ def load_exchange(session: Session, protocol: Protocol) -> ExchangeData:
     """Every participant, visit, form entry and value audit, in four set-based queries.
 
     Participants come in order of registration, visits in schedule order, forms in
-    protocol order and repeats by number. Identifiers are generalised here, so nothing
-    downstream can leak them.
+    protocol order and repeats by number. Identifiers are generalised and free text is
+    masked here (psotrial.capture.deidentify), so nothing downstream can leak them.
     """
     order = {visit.code: index for index, visit in enumerate(protocol.visits)}
     form_order = {spec.code: index for index, spec in enumerate(protocol.forms)}
@@ -314,6 +317,7 @@ def load_exchange(session: Session, protocol: Protocol) -> ExchangeData:
     ):
         if on is not None:
             dates.setdefault(participant_id, {})[code] = on
+    identifiers = load_identifiers(session)
     entries: dict[int, list[FormEntry]] = {}
     for entry in session.scalars(select(FormEntry)):
         entries.setdefault(entry.participant_id, []).append(entry)
@@ -331,18 +335,20 @@ def load_exchange(session: Session, protocol: Protocol) -> ExchangeData:
                 e.repeat_index,
             ),
         )
-        forms = tuple(_form_record(protocol, participant, entry, last, users) for entry in rows)
+        key = participant.participant_code or participant.screening_number
+        known = identifiers[key]
+        forms = tuple(_form_record(protocol, entry, last, users, known) for entry in rows)
         withdrawn = participant.status == "withdrawn"
         visit_dates = dates.get(participant.id, {})
         subjects.append(
             SubjectRecord(
-                key=participant.participant_code or participant.screening_number,
+                key=key,
                 site=site,
                 status=participant.status,
                 planned_first_infusion=participant.planned_first_infusion,
                 first_infusion=participant.first_infusion,
                 withdrawal_date=participant.status_date if withdrawn else None,
-                withdrawal_reason=participant.status_reason if withdrawn else None,
+                withdrawal_reason=_masked(participant.status_reason, known) if withdrawn else None,
                 visit_dates=dict(sorted(visit_dates.items(), key=lambda kv: order.get(kv[0], 99))),
                 forms=forms,
             )
@@ -350,12 +356,21 @@ def load_exchange(session: Session, protocol: Protocol) -> ExchangeData:
     return ExchangeData(tuple(subjects), users)
 
 
+def _masked(text: str | None, known: Identifiers) -> str | None:
+    # Free text that is not a form item (a reason): masked as the free-text items are.
+    return (
+        text
+        if text is None
+        else mask_text(text, birth_dates=known.birth_dates, names=known.names)[0]
+    )
+
+
 def _form_record(
     protocol: Protocol,
-    participant: Participant,
     entry: FormEntry,
     last: Mapping[tuple[str, str], AuditEvent],
     users: Mapping[str, tuple[str, str]],
+    known: Identifiers,
 ) -> FormRecord:
     spec = protocol.form(entry.form_code)
     data: dict[str, Any] = loads_exact(entry.data)
@@ -367,38 +382,13 @@ def _form_record(
         if spec.instrument == "labs":
             keys = {f"{name}.{f}": value.get(f) for f in LAB_FIELDS if f in value}
         else:
-            keys = {name: _generalise(entry.form_code, name, value, participant.screening_date)}
+            keys = {name: mask_item(entry.form_code, name, value, known)[0]}
         for key, item_value in keys.items():
             values[key] = item_value
             if event is not None:
                 user = users.get(event.actor, ("USR.UNKNOWN", "Other"))[0]
-                audit[key] = ItemAudit(user, event.at, event.reason, event.id)
+                audit[key] = ItemAudit(user, event.at, _masked(event.reason, known), event.id)
     return FormRecord(entry.visit_code, entry.form_code, entry.repeat_index, values, audit)
-
-
-def _generalise(form: str, item: str, value: Any, screening_date: date) -> Any:
-    if (form, item) == ("eligibility_confirmation", "investigator") and value is not None:
-        return WITHHELD
-    if (form, item) == ("demographics", "birth_date") and isinstance(value, str):
-        return _age_preserving_birth_date(date.fromisoformat(value), screening_date).isoformat()
-    return value
-
-
-def _age_preserving_birth_date(birth: date, screening: date) -> date:
-    """The screening date's anniversary ``age`` years back (28 February for a leap day).
-
-    Completed age on the screening date is unchanged, and generalising twice gives the
-    same date, so an exported and re-imported file exports identically.
-    """
-    before_birthday = (screening.month, screening.day) < (birth.month, birth.day)
-    age = screening.year - birth.year - int(before_birthday)
-    year = screening.year - age
-    if (screening.month, screening.day) == (2, 29):
-        try:
-            return date(year, 2, 29)
-        except ValueError:
-            return date(year, 2, 28)
-    return screening.replace(year=year)
 
 
 # --- Casebooks -------------------------------------------------------------------------

@@ -480,6 +480,11 @@ def read_odm(xml: bytes, protocol: Protocol) -> dict[str, Casebook]:
             )
         for subject in clinical.iter(_O + "SubjectData"):
             record = _read_subject(subject, forms, events, protocol)
+            if record.key in casebooks:
+                # A second full record would silently replace the first: refuse the file.
+                raise DataEntryError(
+                    f"SubjectKey {record.key!r} is listed twice; list each participant once"
+                )
             casebooks[record.key] = to_casebook(record, protocol)
     return casebooks
 

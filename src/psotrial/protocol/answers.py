@@ -13,11 +13,26 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from psotrial.errors import FieldError, FieldErrors, ScoringError
+from psotrial.errors import FieldError, FieldErrors, ScoringError, shown
 from psotrial.exact import to_decimal
 from psotrial.protocol.crfs import FormSpec, ItemSpec, LabTestSpec
 
-__all__ = ["nest_answers", "read_form", "read_item", "read_lab_result"]
+__all__ = [
+    "MAX_NESTING",
+    "MAX_TEXT_CHARS",
+    "nest_answers",
+    "read_form",
+    "read_item",
+    "read_lab_result",
+]
+
+MAX_TEXT_CHARS = 4000
+"""The longest text answer accepted (the API's bound on a text in a form body): a verbatim
+term or a medication name fits many times over, and a 1 MB paste is refused, not stored."""
+
+MAX_NESTING = 4
+"""How deep a form's answers may nest (PASI's ``head.erythema`` is 2): deeper input is an
+unknown item, never a recursion into whatever depth a client sends."""
 
 ItemValue = int | Decimal | str | date | datetime | bool | None
 
@@ -34,14 +49,14 @@ def read_item(spec: ItemSpec, value: object, field: str) -> ItemValue:
         raise FieldError(field, "a value is required (this item cannot be blank)")
     if spec.type == "boolean":
         if not isinstance(value, bool):
-            raise FieldError(field, f"expected true or false, got {value!r}")
+            raise FieldError(field, f"expected true or false, got {shown(value)}")
         return value
     if spec.type == "choice":
         # bool is an int in Python; never let true stand for choice 1.
         if not isinstance(value, bool) and value in spec.choice_codes:
             return value
         choices = ", ".join(repr(code) for code in spec.choice_codes)
-        raise FieldError(field, f"expected one of {choices}, got {value!r}")
+        raise FieldError(field, f"expected one of {choices}, got {shown(value)}")
     if spec.type in ("integer", "decimal"):
         return _read_number(spec, value, field)
     if spec.type == "date":
@@ -55,9 +70,21 @@ def read_item(spec: ItemSpec, value: object, field: str) -> ItemValue:
             else:
                 if moment.tzinfo is not None:
                     return moment
-        raise FieldError(field, f"expected an ISO 8601 date-time with offset, got {value!r}")
+        raise FieldError(field, f"expected an ISO 8601 date-time with offset, got {shown(value)}")
     if not isinstance(value, str):
-        raise FieldError(field, f"expected text, got {value!r}")
+        raise FieldError(field, f"expected text, got {shown(value)}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise FieldError(field, f"expected at most {MAX_TEXT_CHARS} characters, got {len(value)}")
+    # NUL (PostgreSQL text cannot hold it) and lone surrogates (not encodable as UTF-8)
+    # would fail in the database; refuse them here, naming the item.
+    if "\x00" in value:
+        raise FieldError(field, "a text cannot contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FieldError(
+            field, f"not valid Unicode text (a lone surrogate at character {exc.start})"
+        ) from None
     return value
 
 
@@ -114,7 +141,9 @@ def read_lab_result(test: LabTestSpec, result: object, field: str) -> dict[str, 
     if unknown:
         raise FieldError(field, f"unknown keys {unknown}; expected value, unit, lln, uln")
     if result.get("unit") != test.unit:
-        raise FieldError(f"{field}.unit", f"expected {test.unit!r}, got {result.get('unit')!r}")
+        raise FieldError(
+            f"{field}.unit", f"expected {test.unit!r}, got {shown(result.get('unit'))}"
+        )
     numbers: dict[str, Decimal | None] = {}
     for key in ("value", "lln", "uln"):
         raw = result.get(key)
@@ -126,7 +155,8 @@ def read_lab_result(test: LabTestSpec, result: object, field: str) -> dict[str, 
         except ScoringError as exc:
             raise FieldError(exc.field, exc.msg) from None
         if number < 0:
-            raise FieldError(f"{field}.{key}", f"expected a number >= 0, got {raw!r}")
+            raise FieldError(f"{field}.{key}", f"expected a number >= 0, got {shown(raw)}")
+        _check_storable(number, f"{field}.{key}", raw)
         numbers[key] = number
     return {
         "value": numbers["value"],
@@ -142,19 +172,26 @@ def _read_number(spec: ItemSpec, value: object, field: str) -> int | Decimal:
     except ScoringError as exc:
         raise FieldError(field, exc.msg) from None
     if isinstance(value, str):
-        raise FieldError(field, f"expected a number, got the text {value!r}")
-    if len(number.normalize().as_tuple().digits) > 15:
-        # Stored JSON keeps 15 significant digits exactly; refuse rather than round.
-        raise FieldError(field, f"expected at most 15 significant digits, got {value!r}")
+        raise FieldError(field, f"expected a number, got the text {shown(value)}")
+    _check_storable(number, field, value)
     bounds = _describe_range(spec)
     if (spec.min is not None and number < spec.min) or (spec.max is not None and number > spec.max):
         unit = f" {spec.unit}" if spec.unit else ""
-        raise FieldError(field, f"expected {bounds}{unit}, got {value!r}")
+        raise FieldError(field, f"expected {bounds}{unit}, got {shown(value)}")
     if spec.type == "integer":
         if number != number.to_integral_value():
-            raise FieldError(field, f"expected a whole number ({bounds}), got {value!r}")
+            raise FieldError(field, f"expected a whole number ({bounds}), got {shown(value)}")
         return int(number)
     return number
+
+
+def _check_storable(number: Decimal, field: str, value: object) -> None:
+    """Stored JSON keeps 15 significant digits exactly, within 1e-15 to 1e15 (a float's
+    exact range); refuse what it would round, rather than store another number."""
+    if len(number.normalize().as_tuple().digits) > 15:
+        raise FieldError(field, f"expected at most 15 significant digits, got {shown(value)}")
+    if number and not -15 <= number.adjusted() < 15:
+        raise FieldError(field, f"expected a magnitude from 1e-15 to 1e15, got {shown(value)}")
 
 
 def _describe_range(spec: ItemSpec) -> str:
@@ -173,7 +210,7 @@ def _read_date(value: object, field: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise FieldError(field, f"expected a date as YYYY-MM-DD, got {value!r}")
+    raise FieldError(field, f"expected a date as YYYY-MM-DD, got {shown(value)}")
 
 
 def nest_answers(flat: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,12 +230,12 @@ def nest_answers(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def _flatten(data: Mapping[Any, Any], prefix: str = "") -> dict[str, object]:
+def _flatten(data: Mapping[Any, Any], prefix: str = "", depth: int = 1) -> dict[str, object]:
     flat: dict[str, object] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
+        if isinstance(value, Mapping) and depth < MAX_NESTING:
+            flat.update(_flatten(value, f"{name}.", depth + 1))
         else:
             flat[name] = value
     return flat

@@ -63,9 +63,9 @@ def derive_var_lobxfl(
             & (day <= dtc_date(pl.col(reference)))
         )
         .with_columns(day.alias("__day"))
-        .sort([*by_vars, "__day", "VISITNUM", "__row"])
-        .group_by(list(by_vars), maintain_order=True)
-        .last()
+        # The last by (date, visit, row) within each group; the text keys are only hashed.
+        .group_by(list(by_vars))
+        .agg(pl.col("__row").sort_by(["__day", "VISITNUM", "__row"]).last())
         .get_column("__row")
     )
     flagged = pl.Series(new_var, [None] * dataset.height, dtype=pl.String).scatter(chosen, "Y")

@@ -72,4 +72,6 @@ def build_sdtm(
     context = build_context(captured, protocol, study_id or protocol.identity.registry_id)
     built = {name: builder(context) for name, builder in BUILDERS.items()}
     built |= build_supp(context, built)
-    return {name: conform_to_spec(built[name], spec) for name, spec in SDTM_SPECS.items()}
+    # Each raw frame is released as soon as its conformed copy exists, so a large study
+    # never holds every domain twice.
+    return {name: conform_to_spec(built.pop(name), spec) for name, spec in SDTM_SPECS.items()}

@@ -178,9 +178,10 @@ def derive_var_epoch(
         >>> derive_var_epoch(frame, elements=elements, dtc="AESTDTC")["EPOCH"].to_list()
         ['SCREENING', 'TREATMENT', None]
     """
-    indexed = dataset.with_row_index("__row")
-    dated = indexed.select("__row", "USUBJID", dtc_date(pl.col(dtc)).alias("__day")).filter(
-        pl.col("__day").is_not_null()
+    dated = (
+        dataset.with_row_index("__row")
+        .select("__row", "USUBJID", dtc_date(pl.col(dtc)).alias("__day"))
+        .filter(pl.col("__day").is_not_null())
     )
     matched = (
         dated.join(elements.select("USUBJID", "EPOCH", "TAETORD", "start", "end"), on="USUBJID")
@@ -193,5 +194,9 @@ def derive_var_epoch(
         .first()
         .select("__row", pl.col("EPOCH").alias(new_var))
     )
-    base = indexed.drop(new_var) if new_var in indexed.columns else indexed
-    return base.join(matched, on="__row", how="left").sort("__row").drop("__row")
+    # Scattered into place by row number: no join or sort of the whole (wide) dataset.
+    epoch = pl.Series(new_var, [None] * dataset.height, dtype=pl.String).scatter(
+        matched.get_column("__row"), matched.get_column(new_var)
+    )
+    base = dataset.drop(new_var) if new_var in dataset.columns else dataset
+    return base.with_columns(epoch)

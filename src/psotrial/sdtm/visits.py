@@ -50,4 +50,9 @@ def build_visit_map(protocol: Protocol) -> pl.DataFrame:
 
 def derive_vars_visit(dataset: pl.DataFrame, *, visit_map: pl.DataFrame) -> pl.DataFrame:
     """Add VISITNUM, VISIT, VISITDY (and the planned ``visit_epoch``) by ``visit_code``."""
-    return dataset.join(visit_map, on="visit_code", how="left")
+    # Only the key goes through the join; the found columns are put beside the dataset
+    # (a join would copy every column of a million-row findings domain).
+    found = dataset.select("visit_code").join(
+        visit_map, on="visit_code", how="left", maintain_order="left"
+    )
+    return dataset.hstack(found.drop("visit_code").get_columns())

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InternalError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from psotrial.errors import (
@@ -163,13 +163,21 @@ def install_handlers(app: FastAPI) -> None:
         return _html_error(request, 422, message)
 
     @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+    async def database_unavailable(request: Request, exc: DBAPIError) -> Response:
         # Full disk, read-only file, server gone: nothing was acknowledged, say so.
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         message = "the database is unavailable; nothing was saved; try again shortly"
         if _wants_json(request):
             return JSONResponse(error_body("unavailable", message), status_code=503)
         return _html_error(request, 503, message)
+
+    @app.exception_handler(InternalError)
+    async def database_read_only(request: Request, exc: InternalError) -> Response:
+        # PostgreSQL in recovery (a standby after fail-over) or switched to read-only refuses
+        # writes with SQLSTATE 25006, which the driver files as an InternalError.
+        if getattr(exc.orig, "sqlstate", None) == "25006":
+            return await database_unavailable(request, exc)
+        return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -55,7 +55,14 @@ def _login_page(
         },
         status_code=status_code,
     )
-    response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/login")
+    response.set_cookie(
+        CSRF_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=get_state(request).settings.secure_cookies,
+        path="/login",
+    )
     return response
 
 
@@ -117,7 +124,15 @@ def logout_submit(request: Request, state: State, current: PageLogin) -> Respons
         logout(session, token=current.token, now=state.clock())
     request.state.logged_out = True
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    # The same attributes as the cookie it replaces (a Secure cookie is not overwritten
+    # by one without the attribute).
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        secure=state.settings.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
