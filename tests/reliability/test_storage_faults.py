@@ -362,9 +362,9 @@ class Relay:
 
     def stop(self) -> None:
         assert self._listener is not None
-        self._listener.close()
-        self._listener = None
         with self._lock:
+            self._listener.close()
+            self._listener = None
             for sock in self._sockets:
                 with suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -383,6 +383,11 @@ class Relay:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not listener:
+                    # Accepted just before stop(): a connection must not outlive the outage.
+                    client.close()
+                    upstream.close()
+                    continue
                 self._sockets += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
