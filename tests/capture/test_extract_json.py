@@ -17,6 +17,9 @@ from psotrial.capture.extract import _flatten_json
 from psotrial.jsoncodec import dumps_canonical, loads_exact
 from psotrial.sdtm.source import flatten_values
 
+# Stored text never holds NUL: capture refuses it (protocol/answers.read_item), so neither
+# reader has to agree on it.
+stored_text = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=6)
 keys = st.sampled_from(["a", "b", "q1", "q10", "ALT", "value", "x.y", "é", "a-b", "a_b"])
 scalars = st.one_of(
     st.none(),
@@ -26,11 +29,9 @@ scalars = st.one_of(
     st.decimals(
         allow_nan=False, allow_infinity=False, places=3, max_value=10**6, min_value=-(10**6)
     ),
-    st.text(max_size=6),
+    stored_text,
     st.sampled_from(["1.5", "null", "true", ':1,"', '\\"', "{}", "[1]"]),
-    st.lists(
-        st.one_of(st.integers(-5, 5), st.booleans(), st.none(), st.text(max_size=2)), max_size=3
-    ),
+    st.lists(st.one_of(st.integers(-5, 5), st.booleans(), st.none(), stored_text), max_size=3),
 )
 documents = st.recursive(
     st.dictionaries(keys, scalars, max_size=5),
