@@ -19,7 +19,7 @@ from psotrial.sdtm.source import flatten_values
 
 # Stored text never holds NUL: capture refuses it (protocol/answers.read_item), so neither
 # reader has to agree on it.
-stored_text = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=6)
+stored_text = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6)
 keys = st.sampled_from(["a", "b", "q1", "q10", "ALT", "value", "x.y", "é", "a-b", "a_b"])
 scalars = st.one_of(
     st.none(),
