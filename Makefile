@@ -25,11 +25,11 @@ run: $(STAMP)
 	else \
 		PSOTRIAL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/psotrial db upgrade; \
 		echo "Demo logins (synthetic): demo-coordinator, demo-investigator, demo-monitor,"; \
-		echo "demo-data-manager, demo-statistician, demo-admin; password demo-ROLE-2026"; \
-		echo "(ROLE with an underscore: demo-data_manager-2026)."; \
+		echo "demo-data-manager, demo-statistician, demo-admin; password ROLE-demo-2026"; \
+		echo "(ROLE with an underscore: data_manager-demo-2026)."; \
 	fi
 	@echo
-	@echo "Open http://$(HOST):$(PORT)/ and log in, e.g. demo-coordinator / demo-coordinator-2026"
+	@echo "Open http://$(HOST):$(PORT)/ and log in, e.g. demo-coordinator / coordinator-demo-2026"
 	@PSOTRIAL_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/psotrial serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
