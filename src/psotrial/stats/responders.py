@@ -238,30 +238,35 @@ def _check_rows(dataset: pl.DataFrame, first_line: int) -> pl.DataFrame:
 
 
 def _scale_aval(rows: pl.DataFrame) -> pl.DataFrame:
-    """Add SCALED (AVAL x 10**d as an integer, d = the most decimals written) and IMPR."""
+    """Add SCALED (AVAL x 10**d as an integer, d = the most decimals written).
+
+    Each distinct text is parsed once (a PASI file repeats a few hundred values across
+    every participant and visit); the rows are searched only to name a bad value's line.
+    """
     aval = pl.col("AVAL")
-    _first_bad(
-        rows,
-        aval.is_not_null() & ~aval.str.contains(_NUMBER),
-        "AVAL",
+    texts = rows.select(aval.drop_nulls().unique())
+
+    def first_bad(bad: pl.Expr, message: str) -> None:
+        found = texts.filter(bad).get_column("AVAL")
+        if found.len():
+            _first_bad(rows, aval.is_in(found.implode()), "AVAL", message)
+
+    first_bad(
+        ~aval.str.contains(_NUMBER),
         f"expected a PASI from 0 to {_PASI_MAX} written as a decimal number, or NA",
     )
     split = aval.str.strip_chars_start("+").str.split_exact(".", 1)
-    parts = rows.with_columns(
+    texts = texts.with_columns(
         split.struct.field("field_0").str.strip_chars_start("0").alias("_INT"),
         split.struct.field("field_1").fill_null("").str.strip_chars_end("0").alias("_FRAC"),
     )
     whole = pl.col("_INT").cast(pl.Int64, strict=False).fill_null(0)
     too_big = (pl.col("_INT").str.len_chars() > 2) | (whole > _PASI_MAX)
     too_big = too_big | ((whole == _PASI_MAX) & (pl.col("_FRAC") != ""))
-    _first_bad(
-        parts, aval.is_not_null() & too_big, "AVAL", f"expected a PASI from 0 to {_PASI_MAX}"
-    )
-    decimals = int(parts.select(pl.col("_FRAC").str.len_chars().max()).item() or 0)
-    _first_bad(
-        parts,
+    first_bad(too_big, f"expected a PASI from 0 to {_PASI_MAX}")
+    decimals = int(texts.select(pl.col("_FRAC").str.len_chars().max()).item() or 0)
+    first_bad(
         pl.col("_FRAC").str.len_chars() > _MAX_DECIMALS,
-        "AVAL",
         f"expected at most {_MAX_DECIMALS} decimal places",
     )
     dtype = pl.Int64 if decimals <= _INT64_DECIMALS else pl.Int128
@@ -270,9 +275,9 @@ def _scale_aval(rows: pl.DataFrame) -> pl.DataFrame:
     scaled = integer.cast(dtype) * pl.lit(10**decimals, dtype=dtype)
     if decimals:
         scaled = scaled + fraction.cast(dtype)
-    return parts.with_columns(
-        pl.when(aval.is_not_null()).then(scaled).otherwise(None).alias("SCALED")
-    ).drop("_INT", "_FRAC")
+    values = texts.select("AVAL", scaled.alias("SCALED"))
+    # a left join keeps the rows' order; NA rows (null AVAL) match nothing: SCALED null
+    return rows.join(values, on="AVAL", how="left", maintain_order="left")
 
 
 def _check_duplicates(rows: pl.DataFrame) -> None:
