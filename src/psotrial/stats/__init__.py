@@ -7,161 +7,171 @@ one concern: ``descriptive`` (summaries, rates with Clopper-Pearson CIs), ``sign
 ``mixed`` (repeated measures), ``bands`` (DLQI), ``baseline``, ``disposition``, ``safety``,
 ``deviations``; ``responders`` analyses an external PASI file; ``simon``, ``single_arm`` and
 ``bayes`` are the design calculations.
+
+The names below load their module on first use (PEP 562), so ``psotrial design simon``
+and ``psotrial analyze pasi`` do not import statsmodels, lifelines and the whole analysis
+to run one calculation (issue 7: start-up time).
 """
 
-from psotrial.stats.analysis import (
-    LISTING_CAP,
-    AdverseEventRow,
-    Analysis,
-    BaselineCategory,
-    BaselineContinuous,
-    BaselineTable,
-    ContinuousOutcome,
-    CountRow,
-    Deviations,
-    Disposition,
-    Exposure,
-    InfusionReactions,
-    KaplanMeier,
-    KmPoint,
-    LabShift,
-    MixedModel,
-    MixedModelEstimate,
-    NotEstimable,
-    OutcomeHeader,
-    OutcomeResult,
-    OutOfWindowRow,
-    ParticipantValue,
-    Populations,
-    Rate,
-    RelapseOutcome,
-    RelapseParticipant,
-    ResponderOutcome,
-    ResponderRate,
-    ResponderRow,
-    ResponderTable,
-    Safety,
-    SeriousEvent,
-    ShiftTable,
-    SignedRankTest,
-    Summary,
-    TeaeOverview,
-    VisitSummary,
-)
-from psotrial.stats.bands import (
-    DLQI_BANDS,
-    build_dlqi_band_shift,
-    derive_var_dlqi_band,
-)
-from psotrial.stats.baseline import (
-    BASELINE_CATEGORICAL,
-    BASELINE_CONTINUOUS,
-    build_baseline_table,
-)
-from psotrial.stats.bayes import (
-    MAX_BAYES_N,
-    MAX_PRIOR_SHAPE,
-    Decision,
-    PosteriorRow,
-    PosteriorTable,
-    compute_posterior_table,
-)
-from psotrial.stats.build import (
-    MEASURES,
-    build_analysis,
-    build_safety,
-)
-from psotrial.stats.continuous import (
-    build_continuous_outcome,
-    build_participant_values,
-    build_visit_summaries,
-)
-from psotrial.stats.descriptive import (
-    compute_rate,
-    compute_summary,
-)
-from psotrial.stats.deviations import (
-    ASSESSMENT_PARAMS,
-    build_deviations,
-    build_missed_infusions,
-)
-from psotrial.stats.disposition import (
-    build_disposition,
-    build_populations,
-)
-from psotrial.stats.methods import (
-    METHODS,
-    MethodText,
-)
-from psotrial.stats.mixed import (
-    MIN_PARTICIPANTS,
-    build_mixed_model,
-    compute_random_intercept_reml,
-)
-from psotrial.stats.rates import (
-    PASI_CRITERIA,
-    build_responder_outcome,
-    build_responder_rates,
-    build_responder_table,
-)
-from psotrial.stats.records import (
-    filter_analysis_records,
-    filter_population,
-    get_dataset,
-    require_columns,
-    visit_label,
-)
-from psotrial.stats.relapse import (
-    RelapseRates,
-    build_relapse_rates,
-)
-from psotrial.stats.responders import (
-    IMPUTATIONS,
-    PASI_LEVELS,
-    PASI_RESPONDER_COLUMNS,
-    Imputation,
-    VisitResponders,
-    build_pasi_responders,
-    build_responders_json,
-    compute_clopper_pearson,
-)
-from psotrial.stats.safety import (
-    INFUSION_REACTION_TERM,
-    RELATIONSHIP_ORDER,
-    build_ae_by_grade,
-    build_ae_by_relationship,
-    build_ae_by_soc_term,
-    build_ae_overview,
-    build_exposure,
-    build_infusion_reactions,
-    build_lab_shifts,
-    build_serious_events,
-    build_shift_table,
-)
-from psotrial.stats.signed_rank import (
-    EXACT_MAX_N,
-    compute_signed_rank,
-)
-from psotrial.stats.simon import (
-    MAX_SIMON_NMAX,
-    SimonDesign,
-    SimonDesigns,
-    compute_simon_characteristics,
-    compute_simon_designs,
-)
-from psotrial.stats.single_arm import (
-    MAX_SINGLE_ARM_N,
-    Probability,
-    SingleArmTest,
-    check_probability,
-    compute_binomial_weights,
-    compute_single_arm_test,
-)
-from psotrial.stats.survival import (
-    AT_RISK_STEP_DAYS,
-    build_kaplan_meier,
-    compute_at_risk,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from psotrial.stats.analysis import (
+        LISTING_CAP,
+        AdverseEventRow,
+        Analysis,
+        BaselineCategory,
+        BaselineContinuous,
+        BaselineTable,
+        ContinuousOutcome,
+        CountRow,
+        Deviations,
+        Disposition,
+        Exposure,
+        InfusionReactions,
+        KaplanMeier,
+        KmPoint,
+        LabShift,
+        MixedModel,
+        MixedModelEstimate,
+        NotEstimable,
+        OutcomeHeader,
+        OutcomeResult,
+        OutOfWindowRow,
+        ParticipantValue,
+        Populations,
+        Rate,
+        RelapseOutcome,
+        RelapseParticipant,
+        ResponderOutcome,
+        ResponderRate,
+        ResponderRow,
+        ResponderTable,
+        Safety,
+        SeriousEvent,
+        ShiftTable,
+        SignedRankTest,
+        Summary,
+        TeaeOverview,
+        VisitSummary,
+    )
+    from psotrial.stats.bands import (
+        DLQI_BANDS,
+        build_dlqi_band_shift,
+        derive_var_dlqi_band,
+    )
+    from psotrial.stats.baseline import (
+        BASELINE_CATEGORICAL,
+        BASELINE_CONTINUOUS,
+        build_baseline_table,
+    )
+    from psotrial.stats.bayes import (
+        MAX_BAYES_N,
+        MAX_PRIOR_SHAPE,
+        Decision,
+        PosteriorRow,
+        PosteriorTable,
+        compute_posterior_table,
+    )
+    from psotrial.stats.build import (
+        MEASURES,
+        build_analysis,
+        build_safety,
+    )
+    from psotrial.stats.continuous import (
+        build_continuous_outcome,
+        build_participant_values,
+        build_visit_summaries,
+    )
+    from psotrial.stats.descriptive import (
+        compute_rate,
+        compute_summary,
+    )
+    from psotrial.stats.deviations import (
+        ASSESSMENT_PARAMS,
+        build_deviations,
+        build_missed_infusions,
+    )
+    from psotrial.stats.disposition import (
+        build_disposition,
+        build_populations,
+    )
+    from psotrial.stats.methods import (
+        METHODS,
+        MethodText,
+    )
+    from psotrial.stats.mixed import (
+        MIN_PARTICIPANTS,
+        build_mixed_model,
+        compute_random_intercept_reml,
+    )
+    from psotrial.stats.rates import (
+        PASI_CRITERIA,
+        build_responder_outcome,
+        build_responder_rates,
+        build_responder_table,
+    )
+    from psotrial.stats.records import (
+        filter_analysis_records,
+        filter_population,
+        get_dataset,
+        require_columns,
+        visit_label,
+    )
+    from psotrial.stats.relapse import (
+        RelapseRates,
+        build_relapse_rates,
+    )
+    from psotrial.stats.responders import (
+        IMPUTATIONS,
+        PASI_LEVELS,
+        PASI_RESPONDER_COLUMNS,
+        Imputation,
+        VisitResponders,
+        build_pasi_responders,
+        build_responders_json,
+        compute_clopper_pearson,
+    )
+    from psotrial.stats.safety import (
+        INFUSION_REACTION_TERM,
+        RELATIONSHIP_ORDER,
+        build_ae_by_grade,
+        build_ae_by_relationship,
+        build_ae_by_soc_term,
+        build_ae_overview,
+        build_exposure,
+        build_infusion_reactions,
+        build_lab_shifts,
+        build_serious_events,
+        build_shift_table,
+    )
+    from psotrial.stats.signed_rank import (
+        EXACT_MAX_N,
+        compute_signed_rank,
+    )
+    from psotrial.stats.simon import (
+        MAX_SIMON_NMAX,
+        SimonDesign,
+        SimonDesigns,
+        compute_simon_characteristics,
+        compute_simon_designs,
+    )
+    from psotrial.stats.single_arm import (
+        MAX_SINGLE_ARM_N,
+        Probability,
+        SingleArmTest,
+        check_probability,
+        compute_binomial_weights,
+        compute_single_arm_test,
+    )
+    from psotrial.stats.survival import (
+        AT_RISK_STEP_DAYS,
+        build_kaplan_meier,
+        compute_at_risk,
+    )
 
 __all__ = [
     "ASSESSMENT_PARAMS",
@@ -278,3 +288,133 @@ __all__ = [
     "require_columns",
     "visit_label",
 ]
+
+# Each public name and the module (in this package) that defines it.
+_MODULES: dict[str, str] = {
+    "ASSESSMENT_PARAMS": "deviations",
+    "AT_RISK_STEP_DAYS": "survival",
+    "BASELINE_CATEGORICAL": "baseline",
+    "BASELINE_CONTINUOUS": "baseline",
+    "DLQI_BANDS": "bands",
+    "EXACT_MAX_N": "signed_rank",
+    "IMPUTATIONS": "responders",
+    "INFUSION_REACTION_TERM": "safety",
+    "LISTING_CAP": "analysis",
+    "MAX_BAYES_N": "bayes",
+    "MAX_PRIOR_SHAPE": "bayes",
+    "MAX_SIMON_NMAX": "simon",
+    "MAX_SINGLE_ARM_N": "single_arm",
+    "MEASURES": "build",
+    "METHODS": "methods",
+    "MIN_PARTICIPANTS": "mixed",
+    "PASI_CRITERIA": "rates",
+    "PASI_LEVELS": "responders",
+    "PASI_RESPONDER_COLUMNS": "responders",
+    "RELATIONSHIP_ORDER": "safety",
+    "AdverseEventRow": "analysis",
+    "Analysis": "analysis",
+    "BaselineCategory": "analysis",
+    "BaselineContinuous": "analysis",
+    "BaselineTable": "analysis",
+    "ContinuousOutcome": "analysis",
+    "CountRow": "analysis",
+    "Decision": "bayes",
+    "Deviations": "analysis",
+    "Disposition": "analysis",
+    "Exposure": "analysis",
+    "Imputation": "responders",
+    "InfusionReactions": "analysis",
+    "KaplanMeier": "analysis",
+    "KmPoint": "analysis",
+    "LabShift": "analysis",
+    "MethodText": "methods",
+    "MixedModel": "analysis",
+    "MixedModelEstimate": "analysis",
+    "NotEstimable": "analysis",
+    "OutOfWindowRow": "analysis",
+    "OutcomeHeader": "analysis",
+    "OutcomeResult": "analysis",
+    "ParticipantValue": "analysis",
+    "Populations": "analysis",
+    "PosteriorRow": "bayes",
+    "PosteriorTable": "bayes",
+    "Probability": "single_arm",
+    "Rate": "analysis",
+    "RelapseOutcome": "analysis",
+    "RelapseParticipant": "analysis",
+    "RelapseRates": "relapse",
+    "ResponderOutcome": "analysis",
+    "ResponderRate": "analysis",
+    "ResponderRow": "analysis",
+    "ResponderTable": "analysis",
+    "Safety": "analysis",
+    "SeriousEvent": "analysis",
+    "ShiftTable": "analysis",
+    "SignedRankTest": "analysis",
+    "SimonDesign": "simon",
+    "SimonDesigns": "simon",
+    "SingleArmTest": "single_arm",
+    "Summary": "analysis",
+    "TeaeOverview": "analysis",
+    "VisitResponders": "responders",
+    "VisitSummary": "analysis",
+    "build_ae_by_grade": "safety",
+    "build_ae_by_relationship": "safety",
+    "build_ae_by_soc_term": "safety",
+    "build_ae_overview": "safety",
+    "build_analysis": "build",
+    "build_baseline_table": "baseline",
+    "build_continuous_outcome": "continuous",
+    "build_deviations": "deviations",
+    "build_disposition": "disposition",
+    "build_dlqi_band_shift": "bands",
+    "build_exposure": "safety",
+    "build_infusion_reactions": "safety",
+    "build_kaplan_meier": "survival",
+    "build_lab_shifts": "safety",
+    "build_missed_infusions": "deviations",
+    "build_mixed_model": "mixed",
+    "build_participant_values": "continuous",
+    "build_pasi_responders": "responders",
+    "build_populations": "disposition",
+    "build_relapse_rates": "relapse",
+    "build_responder_outcome": "rates",
+    "build_responder_rates": "rates",
+    "build_responder_table": "rates",
+    "build_responders_json": "responders",
+    "build_safety": "build",
+    "build_serious_events": "safety",
+    "build_shift_table": "safety",
+    "build_visit_summaries": "continuous",
+    "check_probability": "single_arm",
+    "compute_at_risk": "survival",
+    "compute_binomial_weights": "single_arm",
+    "compute_clopper_pearson": "responders",
+    "compute_posterior_table": "bayes",
+    "compute_random_intercept_reml": "mixed",
+    "compute_rate": "descriptive",
+    "compute_signed_rank": "signed_rank",
+    "compute_simon_characteristics": "simon",
+    "compute_simon_designs": "simon",
+    "compute_single_arm_test": "single_arm",
+    "compute_summary": "descriptive",
+    "derive_var_dlqi_band": "bands",
+    "filter_analysis_records": "records",
+    "filter_population": "records",
+    "get_dataset": "records",
+    "require_columns": "records",
+    "visit_label": "records",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
