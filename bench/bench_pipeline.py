@@ -1,10 +1,12 @@
 """Benchmark 3 (issue 7): the analysis pipeline at 1,000, 10,000 and 100,000 participants.
 
 One run is what ``psotrial report`` computes before any figure or PDF
-(:func:`psotrial.reports.build.build_report_data`): ``load_captured`` -> ``build_sdtm`` ->
-``build_adam`` (NRI) -> ``build_analysis`` (every statistic of the report), from a SQLite
-database of that many SYNTHETIC participants (:mod:`bench.bulkdb`: a demo built through the
-capture services, cloned with new IDs; built once and cached under ``var/bench/``).
+(:func:`psotrial.reports.build.load_report_data`): ``load_captured`` -> ``build_sdtm`` ->
+``build_adam`` (NRI), a group of participants at a time
+(:func:`psotrial.reports.build.build_analysed`), then ``build_analysis`` (every statistic
+of the report), from a SQLite database of that many SYNTHETIC participants
+(:mod:`bench.bulkdb`: a demo built through the capture services, cloned with new IDs;
+built once and cached under ``var/bench/``).
 
 Each size runs in a fresh subprocess (imports, one warm-up run, then the timed runs), so
 ``pipeline_10k_peak_mb`` is that process's peak RSS (``ru_maxrss``: the high-water mark of
@@ -52,33 +54,29 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_pipeline(database: Path) -> dict[str, float]:
-    """One pipeline run on ``database``: seconds per stage, ``total`` and ``cpu`` seconds."""
-    from psotrial.adam import build_adam
-    from psotrial.capture.extract import load_captured
+    """One pipeline run on ``database``: seconds per stage, ``total`` and ``cpu`` seconds.
+
+    As ``psotrial report`` (:func:`psotrial.reports.build.load_report_data`): read, SDTM
+    and ADaM by :func:`~psotrial.reports.build.build_analysed` (a large study a group of
+    participants at a time; the stage seconds are summed over the groups), then
+    ``build_analysis`` of the ADaM datasets and SDTM IE.
+    """
     from psotrial.db.engine import make_engine, make_sessionmaker
     from psotrial.protocol import load_protocol
-    from psotrial.sdtm import build_sdtm
+    from psotrial.reports.build import build_analysed
     from psotrial.settings import Settings
     from psotrial.stats.build import build_analysis
 
     engine = make_engine(Settings(database_url=f"sqlite:///{database}"))
-    stages: dict[str, float] = {}
+    stages: dict[str, float] = {"load_captured": 0.0, "build_sdtm": 0.0, "build_adam": 0.0}
     try:
         protocol = load_protocol("nct03745417")
         cpu = time.process_time()
         start = time.perf_counter()
         with make_sessionmaker(engine)() as session:
-            captured = load_captured(session, protocol)
-        stages["load_captured"] = time.perf_counter() - start
+            built = build_analysed(session, protocol, imputation="nri", seconds=stages)
         mark = time.perf_counter()
-        sdtm = build_sdtm(captured, protocol)
-        stages["build_sdtm"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        adam = dict(build_adam(sdtm, protocol, imputation="nri"))
-        stages["build_adam"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        # As reports.build.build_report_data: SDTM IE joins the analysed datasets.
-        build_analysis({**adam, "IE": sdtm["IE"]}, protocol, data_cut=captured.data_cut)
+        build_analysis(built.adam, protocol, data_cut=built.data_cut)
         stages["build_analysis"] = time.perf_counter() - mark
         stages["total"] = time.perf_counter() - start
         # CPU seconds of every thread: less sensitive than wall time to other work on the

@@ -13,7 +13,7 @@ The program reads as admiral's templates do, a list of derivations per dataset:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import polars as pl
@@ -28,9 +28,10 @@ from psotrial.adam.merge import derive_vars_merged
 from psotrial.adam.specs import ADAM_SPECS
 from psotrial.errors import DerivationError
 from psotrial.protocol import Protocol
+from psotrial.sdtm.conform import concat_sorted
 from psotrial.sdtm.metadata import DatasetSpec
 
-__all__ = ["IMPUTATIONS", "Imputation", "build_adam", "conform_to_spec"]
+__all__ = ["IMPUTATIONS", "Imputation", "build_adam", "concat_adam", "conform_to_spec"]
 
 Imputation = Literal["nri", "locf", "none"]
 """How missing analysis values at expected visits are imputed (see ``build_adam``)."""
@@ -101,6 +102,19 @@ def build_adam(
         "ADAE": _finish(adae, adsl, "ADAE", ["USUBJID", "AESEQ"], sequence=False),
         "ADTTE": _finish(adtte, adsl, "ADTTE", ["USUBJID", "PARAMN"]),
     }
+
+
+def concat_adam(parts: Sequence[Mapping[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """The datasets of :func:`build_adam` of groups of subjects taken in USUBJID order,
+    put together as :func:`build_adam` of them all gives them.
+
+    Every dataset is ordered by USUBJID first, and every derivation reads one subject's
+    records at a time (baselines, windows, imputation, ASEQ, populations, ADTTE), so a
+    subject's records are the same, in the same order, whichever group built them.
+    """
+    if not parts:
+        raise DerivationError("parts: expected at least one group of subjects")
+    return {name: concat_sorted([part[name] for part in parts], ["USUBJID"]) for name in parts[0]}
 
 
 def _finish(

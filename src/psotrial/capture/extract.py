@@ -9,11 +9,12 @@ flattened into the long ``items``/``scores`` frames. The result is the input of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from psotrial.db.models import CriterionVerdict, FormEntry, Participant, Site, Study, Visit
@@ -22,13 +23,17 @@ from psotrial.jsoncodec import loads_exact
 from psotrial.protocol import Protocol
 from psotrial.sdtm.source import CAPTURED_SCHEMAS, Captured, flatten_values
 
-__all__ = ["load_captured"]
+__all__ = ["load_captured", "load_data_cut", "load_participants"]
 
 _BATCH = 50_000
 
 
 def load_captured(
-    session: Session, protocol: Protocol, *, data_cut: date | None = None
+    session: Session,
+    protocol: Protocol,
+    *,
+    data_cut: date | None = None,
+    participants: Sequence[int] | None = None,
 ) -> Captured:
     """Load the captured data of the protocol's study into a :class:`Captured`.
 
@@ -37,10 +42,109 @@ def load_captured(
         protocol: the study's protocol; its registry ID selects the study.
         data_cut: the date the snapshot stands for; by default the date of the latest
             form entry change (a snapshot of what was entered, whatever today is).
+        participants: read only these participants (by id) and what belongs to them: the
+            frames are those of the whole study filtered to them, rows in the same order.
+            The default data cut is still the whole study's (:func:`load_data_cut`).
 
     Raises:
         NotFoundError: the database holds no study with the protocol's registry ID.
     """
+    study_id, study = _study(session, protocol)
+    sites = _frame(
+        "sites",
+        session.connection()
+        .execute(
+            select(Site.code, Site.name, Site.timezone)
+            .where(Site.study_id == study_id)
+            .order_by(Site.code)
+        )
+        .all(),
+    )
+    chosen = None if participants is None else [int(p) for p in participants]
+    in_study: Any = select(Participant.id).where(Participant.study_id == study_id)
+    if chosen is not None:
+        in_study = chosen
+    participants_frame = _participants(session, study_id, chosen)
+    visits = _frame(
+        "visits",
+        session.connection()
+        .execute(
+            select(
+                Visit.participant_id,
+                Visit.visit_code,
+                Visit.target_date,
+                Visit.earliest_date,
+                Visit.latest_date,
+                Visit.actual_date,
+                Visit.window_status,
+            )
+            .where(Visit.participant_id.in_(in_study))
+            .order_by(Visit.participant_id, Visit.id)
+        )
+        .all(),
+    )
+    verdicts = _frame(
+        "verdicts",
+        session.connection()
+        .execute(
+            select(
+                CriterionVerdict.participant_id,
+                CriterionVerdict.criterion_id,
+                CriterionVerdict.status,
+                CriterionVerdict.reason,
+            )
+            .where(CriterionVerdict.participant_id.in_(in_study))
+            .order_by(CriterionVerdict.participant_id, CriterionVerdict.criterion_id)
+        )
+        .all(),
+    )
+    entries, items, scores = _entries(session, in_study)
+    if data_cut is None and participants is not None:
+        data_cut = load_data_cut(session, protocol)
+    elif data_cut is None:
+        latest = entries.get_column("updated_at").max()
+        data_cut = (
+            latest.date()
+            if isinstance(latest, datetime)
+            else _latest_status_date(participants_frame)
+        )
+    return Captured(
+        study=study,
+        sites=sites,
+        participants=participants_frame,
+        visits=visits,
+        entries=entries,
+        items=items,
+        scores=scores,
+        verdicts=verdicts,
+        data_cut=data_cut,
+    )
+
+
+def load_participants(session: Session, protocol: Protocol) -> pl.DataFrame:
+    """The study's participants: the ``participants`` frame of :func:`load_captured`."""
+    study_id, _ = _study(session, protocol)
+    return _participants(session, study_id, None)
+
+
+def load_data_cut(session: Session, protocol: Protocol) -> date:
+    """The default data cut of :func:`load_captured`, for the whole study, in one query:
+    the (UTC) date of the latest form entry change, else the latest participant status
+    date (a study with no entries yet)."""
+    study_id, _ = _study(session, protocol)
+    in_study = select(Participant.id).where(Participant.study_id == study_id)
+    latest = session.execute(
+        select(func.max(FormEntry.updated_at)).where(FormEntry.participant_id.in_(in_study))
+    ).scalar_one_or_none()
+    if isinstance(latest, datetime):
+        return latest.date()
+    status = session.execute(
+        select(func.max(Participant.status_date)).where(Participant.study_id == study_id)
+    ).scalar_one_or_none()
+    return status if isinstance(status, date) else date.min
+
+
+def _study(session: Session, protocol: Protocol) -> tuple[int, pl.DataFrame]:
     registry_id = protocol.identity.registry_id
     study_row = session.execute(
         select(Study.id, Study.registry_id, Study.protocol, Study.title, Study.synthetic).where(
@@ -50,20 +154,17 @@ def load_captured(
     if study_row is None:
         known = session.scalars(select(Study.registry_id))
         raise NotFoundError("study", registry_id, known)
-    study_id = study_row[0]
-    study = _frame("study", [study_row[1:]])
-    sites = _frame(
-        "sites",
-        session.execute(
-            select(Site.code, Site.name, Site.timezone)
-            .where(Site.study_id == study_id)
-            .order_by(Site.code)
-        ).all(),
-    )
-    in_study = select(Participant.id).where(Participant.study_id == study_id)
-    participants = _frame(
+    return int(study_row[0]), _frame("study", [study_row[1:]])
+
+
+def _participants(session: Session, study_id: int, chosen: list[int] | None) -> pl.DataFrame:
+    where = [Participant.study_id == study_id]
+    if chosen is not None:
+        where.append(Participant.id.in_(chosen))
+    return _frame(
         "participants",
-        session.execute(
+        session.connection()
+        .execute(
             select(
                 Participant.id,
                 Site.code,
@@ -77,55 +178,10 @@ def load_captured(
                 Participant.first_infusion,
             )
             .join(Site, Site.id == Participant.site_id)
-            .where(Participant.study_id == study_id)
+            .where(*where)
             .order_by(Participant.id)
-        ).all(),
-    )
-    visits = _frame(
-        "visits",
-        session.execute(
-            select(
-                Visit.participant_id,
-                Visit.visit_code,
-                Visit.target_date,
-                Visit.earliest_date,
-                Visit.latest_date,
-                Visit.actual_date,
-                Visit.window_status,
-            )
-            .where(Visit.participant_id.in_(in_study))
-            .order_by(Visit.participant_id, Visit.id)
-        ).all(),
-    )
-    verdicts = _frame(
-        "verdicts",
-        session.execute(
-            select(
-                CriterionVerdict.participant_id,
-                CriterionVerdict.criterion_id,
-                CriterionVerdict.status,
-                CriterionVerdict.reason,
-            )
-            .where(CriterionVerdict.participant_id.in_(in_study))
-            .order_by(CriterionVerdict.participant_id, CriterionVerdict.criterion_id)
-        ).all(),
-    )
-    entries, items, scores = _entries(session, in_study)
-    if data_cut is None:
-        latest = entries.get_column("updated_at").max()
-        data_cut = (
-            latest.date() if isinstance(latest, datetime) else _latest_status_date(participants)
         )
-    return Captured(
-        study=study,
-        sites=sites,
-        participants=participants,
-        visits=visits,
-        entries=entries,
-        items=items,
-        scores=scores,
-        verdicts=verdicts,
-        data_cut=data_cut,
+        .all(),
     )
 
 
@@ -302,9 +358,8 @@ def _empty_long(key: str) -> pl.DataFrame:
 
 
 def _frame(name: str, rows: Any) -> pl.DataFrame:
-    schema = CAPTURED_SCHEMAS[name]
-    columns: dict[str, list[Any]] = {column: [] for column in schema}
-    for row in rows:
-        for column, value in zip(schema, row, strict=True):
-            columns[column].append(value)
-    return pl.DataFrame(columns, schema=dict(schema))
+    schema = dict(CAPTURED_SCHEMAS[name])
+    rows = [tuple(row) for row in rows]
+    if any(len(row) != len(schema) for row in rows):
+        raise ValueError(f"{name}: rows do not have the {len(schema)} columns {list(schema)}")
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -8,11 +8,13 @@ HTML -> PDF. Each step is announced through ``on_step`` so a caller can show pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
+import polars as pl
 from sqlalchemy.orm import Session
 
 from psotrial.protocol import Protocol
@@ -21,9 +23,12 @@ if TYPE_CHECKING:
     from psotrial.reports.html import ReportData
 
 __all__ = [
+    "CHUNK_PARTICIPANTS",
     "REPORT_IMPUTATIONS",
     "REPORT_STEPS",
+    "Analysed",
     "BuiltReport",
+    "build_analysed",
     "build_report",
     "check_report_imputation",
     "load_report_data",
@@ -64,6 +69,145 @@ def check_report_imputation(imputation: str) -> None:
         )
 
 
+CHUNK_PARTICIPANTS = 2_000
+"""Participants read and built at a time by :func:`build_analysed` (a larger study is
+built in groups of this many: the same datasets, with a bounded peak memory)."""
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """The analysed datasets of a study (ADaM and SDTM IE) and what the report needs."""
+
+    adam: dict[str, pl.DataFrame]
+    """ADSL, ADPASI, ADQS, ADLB, ADAE, ADTTE (as ``build_adam`` gives them) and IE."""
+    sdtm: dict[str, pl.DataFrame]
+    """The SDTM datasets asked for (``keep_sdtm``), as ``build_sdtm`` gives them."""
+    data_cut: date
+    synthetic: bool
+
+
+def build_analysed(
+    session: Session,
+    protocol: Protocol,
+    *,
+    imputation: str,
+    data_cut: date | None = None,
+    chunk: int | None = CHUNK_PARTICIPANTS,
+    keep_sdtm: Collection[str] = ("IE",),
+    seconds: dict[str, float] | None = None,
+    on_step: OnStep = _ignore,
+) -> Analysed:
+    """``load_captured`` -> ``build_sdtm`` -> ``build_adam``, ``chunk`` participants at a
+    time: the datasets are those of the whole study at once, whatever ``chunk`` is.
+
+    A study of at most ``chunk`` participants (or ``chunk=None``) is read and built at
+    once. A larger one is read in groups of ``chunk`` participants taken in USUBJID order;
+    each group's subject-level SDTM and its ADaM are built, and only the ADaM and the SDTM
+    datasets in ``keep_sdtm`` are kept; the groups' datasets are then appended in order,
+    and the study-level datasets (TA, TE, TV, TI, TS) are built once from every subject.
+    Every subject-level derivation reads one subject at a time, and the data cut is the
+    whole study's, so the result is identical (tests/reports/test_build_chunks.py).
+
+    Args:
+        seconds: if given, the seconds spent in each step are added to it under
+            ``load_captured``, ``build_sdtm`` and ``build_adam``.
+        on_step: told the first three :data:`REPORT_STEPS` as each first begins.
+    """
+    from psotrial.adam import Imputation, build_adam
+    from psotrial.adam.build import concat_adam
+    from psotrial.capture.extract import load_captured, load_data_cut, load_participants
+    from psotrial.sdtm import build_sdtm
+    from psotrial.sdtm.build import (
+        STUDY_DATASETS,
+        build_study_sdtm,
+        build_subject_sdtm,
+        concat_subject_sdtm,
+    )
+    from psotrial.sdtm.subjects import order_subjects
+
+    spent = seconds if seconds is not None else {}
+    clock = _Clock(spent, on_step)
+    mode = cast(Imputation, imputation)
+    with clock("load_captured"):
+        participants = None if chunk is None else load_participants(session, protocol)
+    if participants is None or participants.height <= max(chunk or 0, 1):
+        with clock("load_captured"):
+            captured = load_captured(session, protocol, data_cut=data_cut)
+        with clock("build_sdtm"):
+            sdtm = build_sdtm(captured, protocol)
+        with clock("build_adam"):
+            adam = dict(build_adam(sdtm, protocol, imputation=mode))
+        synthetic = bool(captured.study["synthetic"][0]) if captured.study.height else False
+        kept = {name: sdtm[name] for name in keep_sdtm}
+        return Analysed({**adam, "IE": sdtm["IE"]}, kept, captured.data_cut, synthetic)
+    assert chunk is not None
+    with clock("load_captured"):
+        cut = data_cut if data_cut is not None else load_data_cut(session, protocol)
+    order = order_subjects(participants)
+    subject_names = [n for n in dict.fromkeys([*keep_sdtm, "IE"]) if n not in STUDY_DATASETS]
+    sdtm_parts: dict[str, list[pl.DataFrame]] = {name: [] for name in subject_names}
+    adam_parts: list[dict[str, pl.DataFrame]] = []
+    subjects: list[pl.DataFrame] = []
+    synthetic = False
+    for start in range(0, len(order), chunk):
+        with clock("load_captured"):
+            captured = load_captured(
+                session, protocol, data_cut=cut, participants=order[start : start + chunk]
+            )
+        synthetic = bool(captured.study["synthetic"][0]) if captured.study.height else False
+        with clock("build_sdtm"):
+            part = build_subject_sdtm(captured, protocol)
+        del captured
+        with clock("build_adam"):
+            adam_parts.append(build_adam(part.datasets, protocol, imputation=mode))
+        subjects.append(part.subjects)
+        for name in subject_names:
+            sdtm_parts[name].append(part.datasets[name])
+        del part
+    with clock("build_adam"):
+        adam = concat_adam(adam_parts)
+    del adam_parts
+    with clock("build_sdtm"):
+        sdtm = {name: concat_subject_sdtm(parts, name) for name, parts in sdtm_parts.items()}
+        if any(name in STUDY_DATASETS for name in keep_sdtm):
+            sdtm |= build_study_sdtm(protocol, pl.concat(subjects), cut)
+    kept = {name: sdtm[name] for name in keep_sdtm}
+    return Analysed({**adam, "IE": sdtm["IE"]}, kept, cut, synthetic)
+
+
+_STEP_NAMES = {
+    "load_captured": REPORT_STEPS[0],
+    "build_sdtm": REPORT_STEPS[1],
+    "build_adam": REPORT_STEPS[2],
+}
+
+
+class _Clock:
+    """Adds the seconds of each ``with clock(step):`` block to ``spent[step]``, and
+    announces each step the first time it begins."""
+
+    def __init__(self, spent: dict[str, float], on_step: OnStep) -> None:
+        self._spent = spent
+        self._on_step = on_step
+        self._announced: set[str] = set()
+        self._step = ""
+        self._start = 0.0
+
+    def __call__(self, step: str) -> _Clock:
+        self._step = step
+        if step not in self._announced:
+            self._announced.add(step)
+            self._on_step(_STEP_NAMES[step])
+        return self
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self._start
+        self._spent[self._step] = self._spent.get(self._step, 0.0) + elapsed
+
+
 @dataclass(frozen=True)
 class BuiltReport:
     """A rendered report: report.html (standalone), its web body, report.pdf (if asked)."""
@@ -97,26 +241,20 @@ def load_report_data(
     Raises:
         FieldError: ``imputation`` is not one of :data:`REPORT_IMPUTATIONS`.
     """
-    from psotrial.adam import Imputation, build_adam
-    from psotrial.capture.extract import load_captured
     from psotrial.reports.html import ReportData
-    from psotrial.sdtm import build_sdtm
     from psotrial.stats.build import build_analysis
 
     check_report_imputation(imputation)
-    on_step(REPORT_STEPS[0])
-    captured = load_captured(session, protocol, data_cut=data_cut)
-    on_step(REPORT_STEPS[1])
-    sdtm = build_sdtm(captured, protocol)
-    on_step(REPORT_STEPS[2])
-    adam = dict(build_adam(sdtm, protocol, imputation=cast(Imputation, imputation)))
+    # Read, SDTM and ADaM run a group of participants at a time (a bounded memory for a
+    # large study); each step is announced when it first begins.
+    built = build_analysed(
+        session, protocol, imputation=imputation, data_cut=data_cut, on_step=on_step
+    )
     # SDTM IE joins ADaM as the one tabulation input: it holds the screen-failure reasons
     # of the CONSORT diagram, which no ADaM dataset carries. It is hashed with the rest.
-    analysed = {**adam, "IE": sdtm["IE"]}
     on_step(REPORT_STEPS[3])
-    analysis = build_analysis(analysed, protocol, data_cut=captured.data_cut)
-    synthetic = bool(captured.study["synthetic"][0]) if captured.study.height else False
-    return ReportData(analysis, analysed, protocol, synthetic, now)
+    analysis = build_analysis(built.adam, protocol, data_cut=built.data_cut)
+    return ReportData(analysis, built.adam, protocol, built.synthetic, now)
 
 
 def build_report(data: ReportData, *, pdf: bool = True, on_step: OnStep = _ignore) -> BuiltReport:

@@ -16,6 +16,7 @@ import polars as pl
 
 from psotrial.instruments import PALM_PCT, REGIONS
 from psotrial.sdtm.context import SdtmContext
+from psotrial.sdtm.distinct import decide_distinct
 from psotrial.sdtm.findings import ENTRY_COLUMNS, finish_findings
 from psotrial.sdtm.metadata import DatasetSpec
 from psotrial.sdtm.variables import (
@@ -119,9 +120,9 @@ def build_fa(context: SdtmContext) -> pl.DataFrame:
     entries = context.scores(context.entries(form.code, list(REGIONS)), ["bsa_pct"])
     frames = []
     for order, region in enumerate(REGIONS):
-        percents = [_percent(v) for v in entries.get_column(region)]
+        percents = decide_distinct(entries, [region], _percent, "__pct", pl.String())
         frames.append(
-            entries.with_columns(pl.Series("__pct", percents, dtype=pl.String))
+            entries.with_columns(percents)
             .filter(pl.col(region).is_not_null())
             .select(
                 *ENTRY_COLUMNS,

@@ -16,6 +16,7 @@ from types import MappingProxyType
 import polars as pl
 
 from psotrial.sdtm.context import SdtmContext
+from psotrial.sdtm.distinct import decide_distinct
 from psotrial.sdtm.findings import ENTRY_COLUMNS, finish_findings
 from psotrial.sdtm.metadata import DatasetSpec
 from psotrial.sdtm.variables import (
@@ -194,16 +195,15 @@ def build_lb(context: SdtmContext) -> pl.DataFrame:
             )
         )
     frame = pl.concat(frames, how="vertical_relaxed")
-    nrind = [
-        compute_nrind(v, lo, hi)
-        for v, lo, hi in zip(frame["ORRES"], frame["LBORNRLO"], frame["LBORNRHI"], strict=True)
-    ]
+    nrind = decide_distinct(
+        frame, ["ORRES", "LBORNRLO", "LBORNRHI"], compute_nrind, "LBNRIND", pl.String()
+    )
     frame = frame.with_columns(
         pl.col("ORRES").alias("STRESC"),
         pl.col("ORRES").cast(pl.Float64, strict=False).alias("STRESN"),
         pl.col("ORRESU").alias("STRESU"),
         pl.col("LBORNRLO").cast(pl.Float64, strict=False).alias("LBSTNRLO"),
         pl.col("LBORNRHI").cast(pl.Float64, strict=False).alias("LBSTNRHI"),
-        pl.Series("LBNRIND", nrind, dtype=pl.String),
+        nrind,
     )
     return finish_findings(context, frame, prefix="LB")

@@ -24,15 +24,24 @@ from psotrial.sdtm.dates import format_dtc
 from psotrial.sdtm.entries import select_entries
 from psotrial.sdtm.source import Captured
 
-__all__ = ["DISPOSED_STATUSES", "build_subject_keys", "derive_reference_dates"]
+__all__ = [
+    "DISPOSED_STATUSES",
+    "build_subject_keys",
+    "derive_reference_dates",
+    "order_subjects",
+]
 
 # Participant statuses that end participation without an end-of-study form.
 DISPOSED_STATUSES = ("screen_failed", "withdrawn")
 
 
+def _subjid() -> pl.Expr:
+    return pl.coalesce("participant_code", "screening_number")
+
+
 def build_subject_keys(captured: Captured, study_id: str) -> pl.DataFrame:
     """participant_id, STUDYID, USUBJID, SUBJID, SITEID and the participant's status columns."""
-    subjid = pl.coalesce("participant_code", "screening_number")
+    subjid = _subjid()
     return captured.participants.select(
         "participant_id",
         pl.lit(study_id).alias("STUDYID"),
@@ -132,3 +141,22 @@ def derive_reference_dates(
         .otherwise(pl.col("ae_death_date"))
         .alias("DTHDTC"),
     ).drop("form_status", "form_date", "form_reason", "ae_death_date")
+
+
+def order_subjects(participants: pl.DataFrame) -> list[int]:
+    """The participant ids in USUBJID order (the order of every subject-level dataset).
+
+    USUBJID is ``STUDYID-SUBJID`` with one STUDYID, so SUBJID orders it. SUBJIDs are
+    unique (participant codes and screening numbers are), so the order is total.
+
+    Example:
+        >>> frame = pl.DataFrame({"participant_id": [1, 2, 3],
+        ...     "participant_code": ["GZ01-002", None, "GZ01-001"],
+        ...     "screening_number": ["GZ01-S001", "GZ01-S002", "GZ01-S003"]})
+        >>> order_subjects(frame)
+        [3, 1, 2]
+    """
+    ordered = participants.select("participant_id", _subjid().alias("subjid")).sort(
+        "subjid", "participant_id", nulls_last=True
+    )
+    return [int(p) for p in ordered.get_column("participant_id")]

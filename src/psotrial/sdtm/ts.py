@@ -11,6 +11,7 @@ decide SSTDTC (first informed consent), ACTSUB (subjects enrolled) and DCUTDTC (
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -24,7 +25,7 @@ from psotrial.sdtm.metadata import DatasetSpec
 from psotrial.sdtm.text import to_ascii
 from psotrial.sdtm.variables import domain, studyid, text
 
-__all__ = ["CT_VERSION", "TS_SPEC", "build_ts", "compute_tphase"]
+__all__ = ["CT_VERSION", "TS_SPEC", "build_study_ts", "build_ts", "compute_tphase"]
 
 CT_VERSION = "2025-03-28"
 _CT = "CDISC CT"
@@ -84,9 +85,19 @@ def compute_tphase(phase: str) -> tuple[str, str] | None:
 
 def build_ts(context: SdtmContext) -> pl.DataFrame:
     """TS: the trial summary parameters (see the module docstring for their sources)."""
+    return build_study_ts(
+        context.protocol, context.study_id, context.subjects, context.captured.data_cut
+    )
+
+
+def build_study_ts(
+    protocol: Protocol, study_id: str, subjects: pl.DataFrame, data_cut: date
+) -> pl.DataFrame:
+    """TS from the study's subjects (every subject of the study: at least
+    ``participant_code`` and ``RFICDTC``, in any order) and the data cut."""
     rows: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
-    for code, name, value, value_code, reference in _parameters(context):
+    for code, name, value, value_code, reference in _parameters(protocol, subjects, data_cut):
         counts[code] = counts.get(code, 0) + 1
         rows.append(
             {
@@ -102,15 +113,14 @@ def build_ts(context: SdtmContext) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows, infer_schema_length=None).with_columns(
-        pl.lit(context.study_id).alias("STUDYID"), pl.lit("TS").alias("DOMAIN")
+        pl.lit(study_id).alias("STUDYID"), pl.lit("TS").alias("DOMAIN")
     )
 
 
 Parameter = tuple[str, str, str | None, str | None, str | None]
 
 
-def _parameters(context: SdtmContext) -> Iterator[Parameter]:
-    protocol = context.protocol
+def _parameters(protocol: Protocol, subjects: pl.DataFrame, data_cut: date) -> Iterator[Parameter]:
     identity = protocol.identity
     arm = protocol.arm()
     yield "TITLE", "Trial Title", to_ascii(identity.title), None, None
@@ -138,7 +148,7 @@ def _parameters(context: SdtmContext) -> Iterator[Parameter]:
         yield "RANDOM", "Trial is Randomized", "N", "C49487", _CT
     yield "NARMS", "Planned Number of Arms", str(len(protocol.arms)), None, None
     yield "PLANSUB", "Planned Number of Subjects", str(identity.target_enrollment), None, None
-    enrolled = context.subjects.filter(pl.col("participant_code").is_not_null()).height
+    enrolled = subjects.filter(pl.col("participant_code").is_not_null()).height
     yield "ACTSUB", "Actual Number of Subjects", str(enrolled), None, None
     low, high = _age_limits(protocol)
     if low is not None:
@@ -181,10 +191,10 @@ def _parameters(context: SdtmContext) -> Iterator[Parameter]:
             else ("OUTMSSEC", "Secondary Outcome Measure")
         )
         yield code, name, to_ascii(outcome.title).strip()[:200], None, None
-    consents = context.subjects.get_column("RFICDTC").drop_nulls()
+    consents = subjects.get_column("RFICDTC").drop_nulls()
     first = consents.min() if consents.len() else None
     yield "SSTDTC", "Study Start Date", str(first) if first is not None else None, None, "ISO 8601"
-    yield "DCUTDTC", "Data Cutoff Date", context.captured.data_cut.isoformat(), None, "ISO 8601"
+    yield "DCUTDTC", "Data Cutoff Date", data_cut.isoformat(), None, "ISO 8601"
     yield "DCUTDESC", "Data Cutoff Description", "DATABASE SNAPSHOT", None, None
     yield "SDTMVER", "SDTM Version", "2.0", None, None
     yield "SDTIGVER", "SDTM IG Version", "3.4", None, None
