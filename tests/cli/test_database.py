@@ -127,3 +127,23 @@ def test_bad_database_url_is_one_clear_line(
     assert got == status
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_a_read_only_postgresql_is_one_clear_line(
+    cli: Run, database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A standby after fail-over refuses writes with SQLSTATE 25006 (an InternalError to the
+    # driver, not an OperationalError): the CLI says so and exits 3, as for a server gone.
+    if database.backend != "postgres":
+        pytest.skip("SQLSTATE 25006 is PostgreSQL's")
+    monkeypatch.setenv("PSOTRIAL_DATABASE_URL", database.settings.database_url)
+    assert cli("demo", "--participants", "5")[0] == 0
+    read_only = database.settings.database_url + "%20-cdefault_transaction_read_only%3Don"
+    monkeypatch.setenv("PSOTRIAL_DATABASE_URL", read_only)
+    status, _, err = cli("sites", "add", "GZ09", "Read-only site")
+    assert status == 3, err
+    assert err.startswith("psotrial: error: database unavailable (read-only): ")
+    assert "read-only transaction" in err
+    assert err.count("\n") == 1
+    monkeypatch.setenv("PSOTRIAL_DATABASE_URL", database.settings.database_url)
+    assert "GZ09" not in cli("sites", "list")[1]

@@ -8,6 +8,7 @@ verify`` on a broken trail, ``import`` with refused lines); 3 when the database 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -81,15 +82,35 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:
         # SQLAlchemy is imported by the commands that open a database, not at start-up
-        # (issue 7): an OperationalError can only come from a command that imported it.
-        sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
-        if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.OperationalError):
+        # (issue 7): its errors can only come from a command that imported it.
+        problem = _database_problem(exc, sys.modules.get("sqlalchemy.exc"))
+        if problem is None:
             raise
-        # The database is unreachable, full or read-only: say so, nothing was acknowledged.
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        print(f"psotrial: error: database unavailable: {detail}", file=sys.stderr)
-        return 3
+        status, message = problem
+        print(f"psotrial: error: {message}", file=sys.stderr)
+        return status
     return 0
+
+
+def _database_problem(exc: Exception, errors: Any) -> tuple[int, str] | None:
+    """Exit status and message for a database refusal; None for anything else.
+
+    The same cases the web application answers 503 or 422 (web/handlers.py): nothing was
+    acknowledged, and the message says why.
+    """
+    if errors is None or not isinstance(exc, errors.DBAPIError):
+        return None
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    if isinstance(exc, errors.OperationalError):
+        # unreachable, full disk, read-only file, locked past the busy timeout
+        return 3, f"database unavailable: {detail}"
+    if isinstance(exc, errors.InternalError) and getattr(exc.orig, "sqlstate", None) == "25006":
+        # PostgreSQL in recovery (a standby after fail-over) or set read-only
+        return 3, f"database unavailable (read-only): {detail}"
+    if isinstance(exc, errors.DataError):
+        # a value the database cannot hold (e.g. a NUL character on PostgreSQL)
+        return 2, f"a value could not be stored: {detail}"
+    return None
 
 
 def run() -> None:
