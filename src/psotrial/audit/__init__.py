@@ -6,6 +6,7 @@ from psotrial.audit.trail import (
     STATUS_ITEM,
     Change,
     append_events,
+    batched_events,
     compute_event_hash,
 )
 from psotrial.audit.verify import VerifyReport, verify_audit
@@ -17,6 +18,7 @@ __all__ = [
     "Change",
     "VerifyReport",
     "append_events",
+    "batched_events",
     "compute_event_hash",
     "verify_audit",
 ]

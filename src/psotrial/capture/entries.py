@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from psotrial.audit import ABSENT, STATUS_ITEM, Change, append_events
@@ -47,6 +47,22 @@ _STATUS_FORMS = frozenset({"infusion", "end_of_study"})
 _LOCKED: weakref.WeakKeyDictionary[SessionTransaction, set[int]] = weakref.WeakKeyDictionary()
 # Scoring reads the latest weight only for the dose of an infusion (capture.scoring).
 _WEIGHT_FORMS = frozenset({"infusion"})
+# Values that JSON gives back as they went in (a float comes back as a Decimal).
+_JSON_SAME = frozenset({str, int, bool, type(None)})
+# Statements every save runs, built once (building one costs more CPU than running it).
+_FIND_ENTRY = (
+    select(FormEntry)
+    .where(
+        FormEntry.participant_id == bindparam("participant_id"),
+        FormEntry.visit_code == bindparam("visit"),
+        FormEntry.form_code == bindparam("form"),
+        FormEntry.repeat_index == bindparam("repeat"),
+    )
+    .execution_options(populate_existing=True)
+)
+_LOCK_PARTICIPANT = (
+    select(Participant.id).where(Participant.id == bindparam("participant_id")).with_for_update()
+)
 
 
 @dataclass(frozen=True)
@@ -64,14 +80,8 @@ def find_entry(
 ) -> FormEntry | None:
     """The stored entry of ``form`` at ``visit``, or None."""
     return session.scalars(
-        select(FormEntry)
-        .where(
-            FormEntry.participant_id == participant.id,
-            FormEntry.visit_code == visit,
-            FormEntry.form_code == form,
-            FormEntry.repeat_index == repeat,
-        )
-        .execution_options(populate_existing=True)
+        _FIND_ENTRY,
+        {"participant_id": participant.id, "visit": visit, "form": form, "repeat": repeat},
     ).first()
 
 
@@ -208,6 +218,7 @@ def save_entry(
         entry.version += 1
         entry.updated_at, entry.updated_by = now, actor.username
         if changed:
+            invalidated: list[Change] = []
             invalidate_signatures(
                 session,
                 actor=actor,
@@ -215,11 +226,22 @@ def save_entry(
                 entry=entry,
                 reason=f"signed data changed: {', '.join(changed)}",
                 now=now,
+                audit=invalidated,
             )
-    append_events(session, actor=actor.username, at=now, changes=changes)
+            changes = invalidated + changes
+    # The save's events (invalidated signatures, the entry's items, opened queries, in
+    # that order) are appended in one go: each append is an INSERT and an UPDATE of the
+    # audit head, and the chain holds the same events whether appended once or thrice.
     queries = open_finding_queries(
-        session, actor=actor, participant=participant, entry=entry, findings=findings, now=now
+        session,
+        actor=actor,
+        participant=participant,
+        entry=entry,
+        findings=findings,
+        now=now,
+        audit=changes,
     )
+    append_events(session, actor=actor.username, at=now, changes=changes)
     if form in _STATUS_FORMS:
         advance_status(session, protocol=protocol, actor=actor, participant=participant, now=now)
     return SavedEntry(entry, loads_exact(scores_json), tuple(queries), changed)
@@ -237,16 +259,21 @@ def _lock_participant(session: Session, participant_id: int) -> None:
     held = _LOCKED.get(root) if root is not None else None
     if held is not None and participant_id in held and savepoint is None:
         return
-    session.execute(
-        select(Participant.id).where(Participant.id == participant_id).with_for_update()
-    )
+    session.execute(_LOCK_PARTICIPANT, {"participant_id": participant_id})
     if root is not None and savepoint is None:
         _LOCKED.setdefault(root, set()).add(participant_id)
 
 
 def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Answers as they are stored: JSON values (dates as ISO text, decimals exact)."""
-    return {name: loads_exact(dumps_canonical(value)) for name, value in values.items()}
+    """Answers as they are stored: JSON values (dates as ISO text, decimals exact).
+
+    Text, integers, booleans and None come back from the JSON round trip unchanged, so
+    they skip it; everything else (decimals, dates, nested answers) takes it.
+    """
+    return {
+        name: value if type(value) in _JSON_SAME else loads_exact(dumps_canonical(value))
+        for name, value in values.items()
+    }
 
 
 def _require_complete(spec: FormSpec, values: Mapping[str, Any]) -> None:

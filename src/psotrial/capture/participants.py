@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from psotrial.audit import Change, append_events
 from psotrial.capture.actors import Actor, require
 from psotrial.capture.study import get_study
-from psotrial.db.models import Participant, Site
+from psotrial.db.models import Participant, Site, Study
 from psotrial.errors import FieldError, LockedError, NotFoundError, StateError
 
 __all__ = [
@@ -41,6 +41,15 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 ACTIVE = frozenset({"screening", "enrolled", "on_treatment", "follow_up"})
+_STUDY_LOCKED = select(Study.locked).limit(1)
+# Built once (every API request looks its participant up).
+_BY_REF = select(Participant).where(
+    or_(
+        Participant.participant_code == bindparam("ref"),
+        Participant.screening_number == bindparam("ref"),
+    )
+)
+_BY_REF_FOR_UPDATE = _BY_REF.with_for_update(of=Participant)
 
 
 def get_participant(session: Session, ref: str, *, for_update: bool = False) -> Participant:
@@ -49,21 +58,21 @@ def get_participant(session: Session, ref: str, *, for_update: bool = False) -> 
     Raises:
         NotFoundError: no such participant.
     """
-    query = select(Participant).where(
-        or_(Participant.participant_code == ref, Participant.screening_number == ref)
-    )
-    if for_update:
-        # OF participant: PostgreSQL refuses to lock the nullable side of the site join.
-        query = query.with_for_update(of=Participant)
-    participant = session.scalar(query)
+    # OF participant: PostgreSQL refuses to lock the nullable side of the site join.
+    query = _BY_REF_FOR_UPDATE if for_update else _BY_REF
+    participant = session.scalar(query, {"ref": ref})
     if participant is None:
         raise NotFoundError("participant", ref)
     return participant
 
 
 def check_writable(session: Session, participant: Participant) -> None:
-    """Refuse changes to a locked participant or a locked database."""
-    if get_study(session).locked:
+    """Refuse changes to a locked participant or a locked database.
+
+    The study's lock is read on every call (a data manager may lock the database from
+    another process at any time), as one column rather than the whole study row.
+    """
+    if session.scalars(_STUDY_LOCKED).first():
         raise LockedError("the database is locked; a data manager can unlock it with a reason")
     if participant.locked:
         raise LockedError(

@@ -31,8 +31,13 @@ def open_query(
     item: str | None = None,
     check_id: str | None = None,
     now: datetime | None = None,
+    audit: list[Change] | None = None,
 ) -> Query:
-    """Raise a query on a participant, a form, or one item of a form."""
+    """Raise a query on a participant, a form, or one item of a form.
+
+    ``audit``: a list to add the audit event to, for a caller that appends its own events
+    and these in one go (the same events, in the same order), instead of appending here.
+    """
     if check_id is None:
         require(actor, "open_query", participant.site.code)
     if not message.strip():
@@ -50,21 +55,18 @@ def open_query(
     )
     session.add(query)
     session.flush()
-    append_events(
-        session,
-        actor=actor.username,
-        at=now,
-        changes=[
-            Change(
-                "query_open",
-                "query",
-                str(query.id),
-                participant.id,
-                item,
-                new={"message": message, "entry": query.entry_id, "check": check_id},
-            )
-        ],
+    change = Change(
+        "query_open",
+        "query",
+        str(query.id),
+        participant.id,
+        item,
+        new={"message": message, "entry": query.entry_id, "check": check_id},
     )
+    if audit is not None:
+        audit.append(change)
+    else:
+        append_events(session, actor=actor.username, at=now, changes=[change])
     return query
 
 
@@ -76,8 +78,10 @@ def open_finding_queries(
     entry: FormEntry,
     findings: Sequence[Finding],
     now: datetime,
+    audit: list[Change] | None = None,
 ) -> list[int]:
-    """Open a query per finding, unless the same check is already open on that item."""
+    """Open a query per finding, unless the same check is already open on that item
+    (``audit``: as for :func:`open_query`)."""
     if not findings:
         return []
     already = {
@@ -99,6 +103,7 @@ def open_finding_queries(
             check_id=finding.check_id,
             message=f"{finding.check_id}: {finding.message}",
             now=now,
+            audit=audit,
         )
         opened.append(query.id)
     return opened

@@ -13,14 +13,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from psotrial.audit import Change, append_events
 from psotrial.capture.actors import Actor
-from psotrial.capture.users import actor_for, authenticate
+from psotrial.capture.users import authenticate
 from psotrial.db.engine import transaction
-from psotrial.db.models import User, UserSession
+from psotrial.db.models import Site, User, UserSession, UserSite
 from psotrial.errors import PermissionDenied
 
 __all__ = ["SESSION_KINDS", "Login", "login", "logout", "resolve_session"]
@@ -81,22 +81,37 @@ def login(
     return opened
 
 
-def resolve_session(session: Session, *, token: str, now: datetime) -> Login | None:
-    """The live session of ``token``, or None (unknown, revoked, expired, inactive user)."""
-    row = session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(
-            UserSession.id == _digest(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.active.is_(True),
-        )
-    ).first()
-    if row is None:
+# One statement per request: the session, its live user and the user's sites (one row per
+# site; one row with a NULL code for a user of no site). Built once: building a SELECT
+# costs more CPU than SQLite takes to run it.
+_RESOLVE = (
+    select(User.id, User.username, User.full_name, User.role, User.language, Site.code)
+    .select_from(UserSession)
+    .join(User, User.id == UserSession.user_id)
+    .outerjoin(UserSite, UserSite.user_id == User.id)
+    .outerjoin(Site, Site.id == UserSite.site_id)
+    .where(
+        UserSession.id == bindparam("digest"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now"),
+        User.active.is_(True),
+    )
+)
+
+
+def resolve_session(session: Session | Connection, *, token: str, now: datetime) -> Login | None:
+    """The live session of ``token``, or None (unknown, revoked, expired, inactive user).
+
+    Read from the database on every call, so a logout, a deactivation or an expiry takes
+    effect on the very next request. ``session`` may be a plain connection (the web
+    layer asks on every request and needs nothing of the ORM for it).
+    """
+    rows = session.execute(_RESOLVE, {"digest": _digest(token), "now": now}).all()
+    if not rows:
         return None
-    user = row[1]
-    return Login(actor_for(user), user.id, user.full_name, user.language, token)
+    user_id, username, full_name, role, language, _ = rows[0]
+    sites = frozenset(row[5] for row in rows if row[5] is not None)
+    return Login(Actor(username, role, sites), user_id, full_name, language, token)
 
 
 def logout(session: Session, *, token: str, now: datetime) -> None:

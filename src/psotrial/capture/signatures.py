@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from psotrial.audit import STATUS_ITEM, Change, append_events
@@ -20,6 +20,13 @@ from psotrial.errors import FieldError, StateError
 from psotrial.jsoncodec import dumps_canonical
 
 __all__ = ["compute_content_hash", "invalidate_signatures", "sign_casebook", "sign_entry"]
+
+# The valid signatures over one entry (its own and the casebook's); every edit asks.
+_COVERING = select(Signature).where(
+    Signature.participant_id == bindparam("participant_id"),
+    Signature.valid.is_(True),
+    or_(Signature.entry_id == bindparam("entry_id"), Signature.entry_id.is_(None)),
+)
 
 DEFAULT_MEANING = "I have reviewed this data and confirm it is accurate and complete."
 
@@ -152,36 +159,34 @@ def invalidate_signatures(
     entry: FormEntry,
     reason: str,
     now: datetime,
+    audit: list[Change] | None = None,
 ) -> list[Signature]:
-    """Invalidate every valid signature covering ``entry`` (its own, and the casebook's)."""
+    """Invalidate every valid signature covering ``entry`` (its own, and the casebook's).
+
+    ``audit``: a list to add the audit events to, for a caller that appends its own events
+    and these in one go (the same events, in the same order), instead of appending here.
+    """
     signatures = list(
-        session.scalars(
-            select(Signature).where(
-                Signature.participant_id == participant.id,
-                Signature.valid.is_(True),
-                or_(Signature.entry_id == entry.id, Signature.entry_id.is_(None)),
-            )
-        )
+        session.scalars(_COVERING, {"participant_id": participant.id, "entry_id": entry.id})
     )
     for signature in signatures:
         signature.valid, signature.invalidated_at = False, now
         signature.invalidated_reason = reason
-    append_events(
-        session,
-        actor=actor.username,
-        at=now,
-        changes=[
-            Change(
-                "signature_invalidated",
-                "signature",
-                str(s.id),
-                participant.id,
-                None,
-                old="valid",
-                new="invalid",
-                reason=reason,
-            )
-            for s in signatures
-        ],
-    )
+    changes = [
+        Change(
+            "signature_invalidated",
+            "signature",
+            str(s.id),
+            participant.id,
+            None,
+            old="valid",
+            new="invalid",
+            reason=reason,
+        )
+        for s in signatures
+    ]
+    if audit is not None:
+        audit.extend(changes)
+    else:
+        append_events(session, actor=actor.username, at=now, changes=changes)
     return signatures
