@@ -1,19 +1,31 @@
-"""``psotrial serve`` (its refusal), ``users add|list`` and ``sites add|list``."""
+"""``psotrial serve`` (its refusal, ``--workers``), ``users add|list`` and ``sites add|list``."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from psotrial.capture.actors import SYSTEM
-from psotrial.capture.sessions import login
+from psotrial.capture.sessions import login, logout
 from psotrial.capture.study import ensure_study
+from psotrial.capture.users import create_user
 from psotrial.db.engine import transaction
 from psotrial.db.models import Site
 from psotrial.protocol import load_protocol
+
+PSOTRIAL = str(Path(sys.executable).parent / "psotrial")
 
 
 @pytest.fixture
@@ -105,3 +117,74 @@ def test_sites_add_refuses_bad_input(
     status, _, err = cli("sites", "add", *argv)
     assert status == 2
     assert message in err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_serve_with_workers_refuses_a_revoked_token_in_every_worker(database: Any) -> None:
+    """`serve --workers 2`: each worker checks the session in the database per request, so a
+    logout refuses the token at once whichever worker answers next."""
+    secret = secrets.token_urlsafe(48)
+    with transaction(database.factory) as session:
+        ensure_study(
+            session,
+            actor=SYSTEM,
+            protocol=load_protocol("nct03745417"),
+            protocol_name="nct03745417",
+            synthetic=True,
+        )
+        create_user(
+            session,
+            actor=SYSTEM,
+            username="lee",
+            full_name="Lee (synthetic)",
+            role="coordinator",
+            password="a-long-password-2026",
+            sites=["GZ01"],
+        )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PSOTRIAL_DATABASE_URL": database.settings.database_url,
+        "PSOTRIAL_SECRET_KEY": secret,
+    }
+    command = [PSOTRIAL, "serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, "psotrial serve --workers 2 exited"
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "no answer from psotrial serve --workers 2"
+            time.sleep(0.2)
+        answer = httpx.post(
+            f"{url}/api/v1/auth/token",
+            json={"username": "lee", "password": "a-long-password-2026"},
+        )
+        assert answer.status_code == 200, answer.text
+        signed = answer.json()["access_token"]
+        headers = {"Authorization": f"Bearer {signed}"}
+        for _ in range(6):  # new connections: the kernel spreads them over the workers
+            assert httpx.get(f"{url}/api/v1/participants", headers=headers).status_code == 200
+        token = URLSafeTimedSerializer(secret).loads(signed, salt="psotrial.api-token")
+        with transaction(database.factory) as session:
+            logout(session, token=token, now=datetime.now(UTC))
+        for _ in range(6):
+            assert httpx.get(f"{url}/api/v1/participants", headers=headers).status_code == 401
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -25,6 +25,15 @@ _ROLE_CHOICES = ", ".join(r for r in ROLES if r != "system")
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes (PostgreSQL; on SQLite one process queues writers best).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application and the JSON API on the configured database."""
     import uvicorn
@@ -42,11 +51,24 @@ def serve(
                 "PSOTRIAL_SECRET_KEY is the demo key; set a long random secret before serving "
                 "a real study (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
             )
-        app = create_app(opened.settings, factory=opened.factory)
-        typer.echo(
-            f"psotrial serving {opened.engine.url.render_as_string()} on http://{host}:{port}/"
-        )
-        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+        where = f"{opened.engine.url.render_as_string()} on http://{host}:{port}/"
+        if workers == 1:
+            app = create_app(opened.settings, factory=opened.factory)
+            typer.echo(f"psotrial serving {where}")
+            uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+            return
+        typer.echo(f"psotrial serving {where} with {workers} worker processes")
+    # Each worker process builds its own app and engine from the same environment
+    # (uvicorn starts workers from an import string; they share the listening socket).
+    uvicorn.run(
+        "psotrial.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 def _read_password() -> str:

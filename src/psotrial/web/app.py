@@ -14,17 +14,19 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from psotrial.capture.actors import SYSTEM
 from psotrial.capture.study import ensure_study, get_study
 from psotrial.db.engine import make_engine, make_sessionmaker, transaction
 from psotrial.errors import ConfigError
 from psotrial.protocol import load_protocol
-from psotrial.settings import Settings
+from psotrial.settings import Settings, get_settings
 from psotrial.web import api, pages
 from psotrial.web.auth import sign_cookie
 from psotrial.web.handlers import install_handlers
@@ -33,7 +35,7 @@ from psotrial.web.security import SESSION_COOKIE, SecurityHeaders
 from psotrial.web.state import WebState
 from psotrial.web.templating import build_environments, render
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 log = logging.getLogger("psotrial.web")
 
@@ -100,16 +102,53 @@ def create_app(
     api.include(app)
     pages.include(app)
     app.add_middleware(SecurityHeaders)
-
-    @app.middleware("http")
-    async def refresh_session_cookie(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        login = getattr(request.state, "login", None)
-        if login is not None and not getattr(request.state, "logged_out", False):
-            set_session_cookie(response, state, login.token)
-        return response
-
+    app.add_middleware(SessionCookieRefresh, state=state)
     return app
+
+
+class SessionCookieRefresh:
+    """ASGI middleware: re-sign the session cookie on every response to a logged-in page
+    request (the cookie's signed time is its idle clock), unless the request logged out.
+
+    A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's
+    BaseHTTPMiddleware runs every request in a task with memory streams, which cost more
+    CPU than the rest of a small API request's handling around it (issue 7).
+    """
+
+    def __init__(self, app: ASGIApp, *, state: WebState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # The request's state (optional_page_login sets its login) is this dict, which
+        # every sub-scope shares.
+        request_state: dict[str, Any] = scope.setdefault("state", {})
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                login = request_state.get("login")
+                if login is not None and not request_state.get("logged_out", False):
+                    headers = MutableHeaders(scope=message)
+                    headers.append("set-cookie", session_cookie_header(self.state, login.token))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def session_cookie_header(state: WebState, token: str) -> str:
+    """The ``Set-Cookie`` value of the signed session cookie."""
+    response = Response()
+    set_session_cookie(response, state, token)
+    return response.headers["set-cookie"]
+
+
+def app_from_environment() -> FastAPI:
+    """The application on the environment's settings: each worker process of
+    ``psotrial serve --workers N`` builds its own (uvicorn's app factory)."""
+    return create_app(get_settings())
 
 
 def set_session_cookie(response: Any, state: WebState, token: str) -> None:

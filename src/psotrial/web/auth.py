@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from itsdangerous import BadSignature
+from sqlalchemy import Engine
 
 from psotrial.capture.sessions import Login, resolve_session
 from psotrial.errors import NotAuthenticated, PermissionDenied
@@ -40,6 +41,12 @@ _TOKEN_SALT = "psotrial.api-token"
 
 
 def _resolve(state: WebState, token: str) -> Login | None:
+    # Every request asks the database (no cache), so a logout or a deactivation refuses
+    # the token's very next request; on a bare connection, the ORM has no work here.
+    bind = state.factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return resolve_session(connection, token=token, now=state.clock())
     with state.factory() as session:
         return resolve_session(session, token=token, now=state.clock())
 

@@ -128,7 +128,8 @@ def show_form(
         participant = find_participant(session, login.actor, pid)
         spec = form_at_visit(state.protocol, visit, form, repeat)
         entry = find_entry(session, participant, visit, form, repeat)
-        return _form_out(spec, participant, visit, repeat, entry)
+        out: FormOut = _form_out(spec, participant, visit, repeat, entry)
+        return out
 
 
 @router.put("/{pid}/visits/{visit}/forms/{form}", responses=errors(400, 401, 403, 404, 409, 422))
@@ -169,10 +170,17 @@ def save_form(
             )
         except (FieldError, FieldErrors) as exc:
             raise rename_field_errors(spec, exc) from None
-        out = _form_out(spec, participant, visit, repeat, saved.entry)
-        return SavedFormOut(
-            **out.model_dump(), changed=list(saved.changed), queries_opened=list(saved.queries)
+        out_saved: SavedFormOut = _form_out(
+            spec,
+            participant,
+            visit,
+            repeat,
+            saved.entry,
+            saved=SavedFormOut,
+            changed=list(saved.changed),
+            queries_opened=list(saved.queries),
         )
+        return out_saved
 
 
 def form_at_visit(protocol: Protocol, visit: str, form: str, repeat: int) -> FormSpec:
@@ -189,11 +197,19 @@ def form_at_visit(protocol: Protocol, visit: str, form: str, repeat: int) -> For
 
 
 def _form_out(
-    spec: FormSpec, participant: Participant, visit: str, repeat: int, entry: FormEntry | None
-) -> FormOut:
+    spec: FormSpec,
+    participant: Participant,
+    visit: str,
+    repeat: int,
+    entry: FormEntry | None,
+    saved: type[FormOut] = FormOut,
+    **extra: Any,
+) -> Any:
+    """The form as ``saved`` (FormOut, or SavedFormOut with its ``extra`` fields), built
+    once rather than as a FormOut copied into a SavedFormOut."""
     label = participant.participant_code or participant.screening_number
     if entry is None:
-        return FormOut(
+        return saved(
             participant=label,
             visit=visit,
             form=spec.code,
@@ -204,9 +220,10 @@ def _form_out(
             version=0,
             updated_at=None,
             updated_by=None,
+            **extra,
         )
     stored = entry_values(entry)
-    return FormOut(
+    return saved(
         participant=label,
         visit=visit,
         form=spec.code,
@@ -217,4 +234,5 @@ def _form_out(
         version=entry.version,
         updated_at=entry.updated_at,
         updated_by=entry.updated_by,
+        **extra,
     )
