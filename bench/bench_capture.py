@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -191,15 +192,6 @@ def commit_floor(settings: Settings, seconds: float) -> float:
     return commits / elapsed
 
 
-def app_from_environment() -> Any:
-    """The web application on ``PSOTRIAL_DATABASE_URL``: what ``psotrial serve`` builds, for
-    ``uvicorn --factory --workers N`` (each worker process builds its own engine)."""
-    from psotrial.settings import get_settings
-    from psotrial.web import create_app
-
-    return create_app(get_settings())
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -208,7 +200,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(database_url: str, workers: int) -> Iterator[str]:
+def _server(database_url: str, workers: int) -> Iterator[tuple[str, int]]:
     """``psotrial serve`` on a free loopback port, until the block ends."""
     port = _free_port()
     env = {
@@ -218,19 +210,7 @@ def _server(database_url: str, workers: int) -> Iterator[str]:
     }
     command = [str(PSOTRIAL), "serve", "--port", str(port)]
     if workers > 1:
-        # `psotrial serve` runs one process; uvicorn's --workers needs an app factory it
-        # can import in each worker (app_from_environment, below).
-        command = [
-            *(
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "bench.bench_capture:app_from_environment",
-            ),
-            *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
-            *("--log-level", "warning", "--no-server-header"),
-        ]
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -246,7 +226,7 @@ def _server(database_url: str, workers: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("psotrial serve did not answer /healthz within 120 s")
             time.sleep(0.2)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -254,6 +234,24 @@ def _server(database_url: str, workers: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its worker processes (Linux /proc;
+    0.0 elsewhere). PostgreSQL's own backends are not counted."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pending.extend(int(child) for child in children)
+    return total
 
 
 def _load(url: str, codes: list[str], clients: int, duration: float, seed: int) -> dict[str, Any]:
@@ -307,12 +305,34 @@ def _backend(
 
     def one_run() -> float:
         load = os.getloadavg()[0]
+        # The server's CPU in the timed window, per successful save: the figure to compare
+        # across machines and loads (saves/s moves with the share of the cores the server
+        # gets). Sampled every 0.1 s; the window is the last `duration_s` before the load
+        # generator finished (its setup, 32 logins with argon2, comes before).
+        samples: list[tuple[float, float]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.is_set():
+                samples.append((time.perf_counter(), _server_cpu(pid)))
+                stop.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         summary = _load(url, codes, sizes["clients"], sizes["duration"], seed=len(summaries))
+        finished = time.perf_counter()
+        stop.set()
+        sampler.join()
+        window = [c for t, c in samples if t >= finished - summary["duration_s"] - 0.5]
+        server_cpu = (window[-1] - window[0]) if len(window) > 1 else 0.0
         summaries.append(summary)
         rate = summary["saves"] / summary["duration_s"]
+        per_save = server_cpu / max(summary["saves"], 1) * 1000
         print(
             f"  {name} run {len(summaries)}: {rate:.1f} saves/s, {summary['saves']} saves, "
             f"{summary['conflicts']} conflicts, {summary['errors']} errors, "
+            f"server CPU {server_cpu / summary['duration_s']:.2f} cores "
+            f"({per_save:.1f} ms per save), "
             f"load generator CPU {summary['client_cpu_s'] / summary['duration_s']:.2f} cores, "
             f"load average {load:.2f}"
         )
@@ -320,7 +340,7 @@ def _backend(
             print(f"    error: {sample}")
         return float(rate)
 
-    with _server(settings.database_url, workers) as url:
+    with _server(settings.database_url, workers) as (url, pid):
         rate = measure(one_run, unit="saves/s", runs=runs, warmup=int(sizes["warmup"]))
     _verify(settings.database_url)
     measured = summaries[int(sizes["warmup"]) :]
