@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from psotrial.audit.verify import verify_audit
 from psotrial.capture.actors import SYSTEM, Actor
 from psotrial.capture.deidentify import (
     compute_age_preserving_birth_date as _age_preserving_birth_date,
@@ -170,6 +171,8 @@ def test_odm_round_trip_gives_the_same_values(
     assert _without_repeat_keys(again) == _without_repeat_keys(plain)
     users = etree.fromstring(audited).xpath("//o:AuditRecord/o:UserRef/@UserOID", namespaces=NS)
     assert set(users) == {"USR.SYSTEM"}  # the import is audited afresh, by its own actor
+    with database.factory() as session:  # one audit INSERT per casebook, the chain intact
+        assert verify_audit(session).ok
     # A second import of the same file adds nobody.
     results = list(
         import_casebooks(database.factory, protocol=protocol, actor=SYSTEM, casebooks=casebooks)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from psotrial.audit import Change, append_events
+from psotrial.audit import Change, append_events, batched_events
 from psotrial.capture.actors import Actor
 from psotrial.capture.deidentify import (
     IDENTIFYING_ITEMS,
@@ -477,7 +477,8 @@ def import_casebooks(
     for key, casebook in casebooks.items():
         stamp = now or datetime.now(UTC)
         try:
-            with transaction(factory) as session:
+            # One audit INSERT per casebook, as `psotrial import` (same events, same chain).
+            with transaction(factory) as session, batched_events(session):
                 if session.scalar(
                     select(Participant.id).where(
                         or_(
