@@ -188,7 +188,7 @@ def test_backup_database_writes_header_then_rows_in_key_order(trial: Any, tmp_pa
     assert lines[0] == {
         "format": "psotrial-backup",
         "version": 1,
-        "schema_revision": "0002",
+        "schema_revision": "0003",
         "created_at": "2026-03-03T08:00:00+00:00",
         "tables": summary.tables,
     }
@@ -369,7 +369,7 @@ def test_restore_database_refuses_corrupt_files(trial: Any, tmp_path: Path) -> N
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("format", "other", "format is 'other'; expected 'psotrial-backup'"),
     ("version", 2, "version is 2; expected 1"),
-    ("schema_revision", "0099", "schema revision '0099'; this database is at '0002'"),
+    ("schema_revision", "0099", "schema revision '0099'; this database is at '0003'"),
 ])  # fmt: skip
 def test_restore_database_refuses_another_format_or_schema(
     trial: Any, tmp_path: Path, key: str, value: Any, message: str

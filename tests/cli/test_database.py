@@ -70,7 +70,7 @@ def test_audit_verify_exit_1_names_broken_event(cli: Run, configured: Any) -> No
 def test_db_upgrade_is_idempotent(cli: Run, configured: Any) -> None:
     status, out, _ = cli("db", "upgrade")
     assert status == 0
-    assert "schema 0002 -> 0002" in out
+    assert "schema 0003 -> 0003" in out
 
 
 def test_command_on_unmigrated_database_says_upgrade(

@@ -141,7 +141,9 @@ class FormEntry(Base):
     __tablename__ = "form_entry"
     __table_args__ = (
         UniqueConstraint("participant_id", "visit_code", "form_code", "repeat_index"),
-        Index("ix_form_entry_form_code", "form_code"),
+        # (form_code, participant_id): a participant's entries of one form, and every
+        # entry of a form (migration 0003).
+        Index("ix_form_entry_form_code_participant", "form_code", "participant_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,6 +198,7 @@ class Query(Base):
 
 class Signature(Base):
     __tablename__ = "signature"
+    __table_args__ = (Index("ix_signature_participant_id", "participant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
