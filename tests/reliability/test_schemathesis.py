@@ -16,19 +16,13 @@ with ``PSOTRIAL_RELIABILITY=1``.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -123,34 +117,12 @@ def _seed(trial: Any) -> dict[str, list[str]]:
 
 
 def test_api_fuzzed_as_every_role_documented_answers_only(
-    trial: Any, capsys: pytest.CaptureFixture[str]
+    trial: Any, kit: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     real = _seed(trial)
     app = create_app(trial.db.settings, factory=trial.db.factory)
-    with _serving(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with kit.served_in_thread(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         _fuzz(trial, real, url, client, capsys)
-
-
-@contextmanager
-def _serving(app: Any) -> Iterator[str]:
-    """``app`` under uvicorn on a free loopback port, in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    host, port = sock.getsockname()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _fuzz(
