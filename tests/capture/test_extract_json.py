@@ -10,12 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psotrial.capture.extract import _flatten_json
+from psotrial.capture.extract import _decode_json, _flatten_json
 from psotrial.jsoncodec import dumps_canonical, loads_exact
 from psotrial.sdtm.source import flatten_values
+from psotrial.sdtm.values import DecodedValues, LongValues
 
 # Stored text never holds NUL: capture refuses it (protocol/answers.read_item), so neither
 # reader has to agree on it.
@@ -80,3 +82,36 @@ def test_exact_decimals_exponents_and_stored_nulls() -> None:
         (2, "c.d", "-0.0"),
         (3, "a", "x\\"),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["f1", "f2"]), documents), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=3),
+)
+def test_decoded_wide_values_equal_the_pivot_of_the_long_rows(
+    entries: list[tuple[str, dict]], step: int
+) -> None:
+    # What SDTM selects from the decoded forms is what the pivot of the long rows gives,
+    # for any subset of the entries; where the pivot refuses (two paths joining to one
+    # dotted text in one entry), so does the selection.
+    ids = list(range(100, 100 + len(entries)))
+    texts = [dumps_canonical(document) for _, document in entries]
+    batch = _decode_json(
+        pl.Series(ids, dtype=pl.Int64),
+        pl.Series([form for form, _ in entries]),
+        pl.Series(texts),
+        "item",
+    )
+    decoded = DecodedValues([batch], "item")
+    long = LongValues(decoded.long(), "item")
+    names = [*sorted(set(long.frame.get_column("item"))), "absent"]
+    chosen = pl.DataFrame({"entry_id": ids[::step]}, schema={"entry_id": pl.Int64})
+    try:
+        expected = long.wide(chosen, names).select("entry_id", *names)
+    except pl.exceptions.PolarsError:
+        with pytest.raises(pl.exceptions.PolarsError):
+            decoded.wide(chosen, names)
+        return
+    assert decoded.wide(chosen, names).rows() == expected.rows()
+    assert sorted(decoded.answered(names).rows()) == sorted(long.answered(names).rows())

@@ -22,6 +22,7 @@ from psotrial.errors import NotFoundError
 from psotrial.jsoncodec import loads_exact
 from psotrial.protocol import Protocol
 from psotrial.sdtm.source import CAPTURED_SCHEMAS, Captured, flatten_values
+from psotrial.sdtm.values import LONG_SCHEMA, DecodedBatch, DecodedForm, DecodedValues
 
 __all__ = ["load_captured", "load_data_cut", "load_participants"]
 
@@ -191,7 +192,7 @@ def _latest_status_date(participants: pl.DataFrame) -> date:
     return latest if isinstance(latest, date) else date.min
 
 
-def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, DecodedValues, DecodedValues]:
     schema = dict(CAPTURED_SCHEMAS["entries"])
     # Core, not ORM, rows; streamed in batches that become frames at once, so the Python
     # objects of one batch at a time are alive (the peak memory of a large study).
@@ -219,7 +220,9 @@ def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, pl.DataFram
     batch_schema = schema | {"data": pl.String(), "scores": pl.String()}
     if as_text:
         batch_schema["updated_at"] = pl.String()
-    entries, items, scores = [], [], []
+    entries: list[pl.DataFrame] = []
+    items: list[DecodedBatch] = []
+    scores: list[DecodedBatch] = []
     for rows in result.partitions(_BATCH):
         batch = pl.DataFrame(rows, schema=batch_schema, orient="row")
         if as_text:  # SQLAlchemy's SQLite format, e.g. 2026-09-01 09:00:00.000000 (UTC)
@@ -230,18 +233,13 @@ def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, pl.DataFram
             )
         entries.append(batch.select(list(schema)))
         ids, forms = batch.get_column("entry_id"), batch.get_column("form_code")
-        items.append(_flatten_json(ids, forms, batch.get_column("data"), "item"))
-        scores.append(_flatten_json(ids, forms, batch.get_column("scores"), "name"))
+        items.append(_decode_json(ids, forms, batch.get_column("data"), "item"))
+        scores.append(_decode_json(ids, forms, batch.get_column("scores"), "name"))
     return (
         pl.concat(entries) if entries else pl.DataFrame(schema=schema),
-        _concat(items, "items"),
-        _concat(scores, "scores"),
+        DecodedValues(items, "item"),
+        DecodedValues(scores, "name"),
     )
-
-
-def _concat(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
-    schema = dict(CAPTURED_SCHEMAS[name])
-    return pl.concat(frames).cast(pl.Schema(schema)) if frames else pl.DataFrame(schema=schema)
 
 
 # Stored JSON is canonical (jsoncodec.dumps_canonical): sorted keys, no spaces. Rewritten
@@ -261,54 +259,39 @@ _NULL_MARK = "\x00"
 def _flatten_json(ids: pl.Series, forms: pl.Series, texts: pl.Series, key: str) -> pl.DataFrame:
     """The long ``(entry_id, key, value)`` rows of each entry's JSON, as flatten_values
     gives them, in entry order and, within an entry, in stored key order."""
+    return DecodedValues([_decode_json(ids, forms, texts, key)], key).long()
+
+
+def _decode_json(ids: pl.Series, forms: pl.Series, texts: pl.Series, key: str) -> DecodedBatch:
+    """Each form's entries decoded into one wide frame (a column per leaf), and the long
+    rows of the entries the rewrite cannot represent."""
     frame = pl.DataFrame({"entry_id": ids, "form": forms, "text": texts}).with_row_index("row")
     slow = frame.get_column("text").str.contains(_SLOW)
-    parts = [_flatten_slow(frame.filter(slow), key)]
+    slow_parts = [_flatten_slow(frame.filter(slow), key)]
     fast = frame.filter(~slow).with_columns(
         pl.col("text")
         .str.replace_all(_FLAT_ARRAY, '":"${1}"')
         .str.replace_all(_SCALAR, '":"${1}"${2}')
         .str.replace_all(_NULL, '":"\\u0000"${1}')
     )
+    decoded_forms: list[DecodedForm] = []
     for _, group in fast.group_by("form", maintain_order=True):
         try:
             decoded = group.get_column("text").str.json_decode(infer_schema_length=None)
         except pl.exceptions.PolarsError:  # shapes that differ between entries of one form
-            parts.append(_flatten_slow(group, key))
+            slow_parts.append(_flatten_slow(group, key))
             continue
-        parts.append(_unpivot(group.select("row", "entry_id"), decoded, key))
-    return (
-        pl.concat(parts)
-        .sort("row", "rank")
-        .select("entry_id", key, pl.col("value").replace(_NULL_MARK, None))
-    )
-
-
-def _unpivot(index: pl.DataFrame, decoded: pl.Series, key: str) -> pl.DataFrame:
-    columns: list[tuple[tuple[str, ...], pl.Expr]] = []
-    _leaves(pl.col("json"), decoded.dtype, (), columns)
-    if not columns:
-        return _empty_long(key)
-    # Within an entry the stored order is the keys sorted at each level, depth first.
-    # Columns are numbered, not named by path: a key may be "row" or "value", and two
-    # paths ("x.y" and x -> y) may join to the same text.
-    order = sorted(range(len(columns)), key=lambda i: columns[i][0])
-    ranks = {f"c{i}": rank for rank, i in enumerate(order)}
-    paths = {f"c{i}": ".".join(path) for i, (path, _) in enumerate(columns)}
-    wide = index.with_columns(decoded.alias("json")).select(
-        "row", "entry_id", *(expr.alias(f"c{i}") for i, (_, expr) in enumerate(columns))
-    )
-    return (
-        wide.unpivot(index=["row", "entry_id"], variable_name="column", value_name="value")
-        .filter(pl.col("value").is_not_null())
-        .select(
-            "row",
-            pl.col("column").replace_strict(ranks, return_dtype=pl.Int64).alias("rank"),
-            "entry_id",
-            pl.col("column").replace_strict(paths, return_dtype=pl.String).alias(key),
-            "value",
+        columns: list[tuple[tuple[str, ...], pl.Expr]] = []
+        _leaves(pl.col("json"), decoded.dtype, (), columns)
+        wide = (
+            group.select("row", "entry_id")
+            .with_columns(decoded.alias("json"))
+            .select(
+                "row", "entry_id", *(expr.alias(f"c{i}") for i, (_, expr) in enumerate(columns))
+            )
         )
-    )
+        decoded_forms.append(DecodedForm(wide, tuple(path for path, _ in columns)))
+    return DecodedBatch(tuple(decoded_forms), pl.concat(slow_parts))
 
 
 def _leaves(
@@ -339,22 +322,8 @@ def _flatten_slow(frame: pl.DataFrame, key: str) -> pl.DataFrame:
             values.append(value)
     return pl.DataFrame(
         {"row": rows, "rank": ranks, "entry_id": entry_ids, key: paths, "value": values},
-        schema=_LONG | {key: pl.String()},
+        schema=LONG_SCHEMA | {key: pl.String()},
     ).select("row", "rank", "entry_id", key, "value")
-
-
-_LONG: dict[str, pl.DataType] = {
-    "row": pl.UInt32(),
-    "rank": pl.Int64(),
-    "entry_id": pl.Int64(),
-    "value": pl.String(),
-}
-
-
-def _empty_long(key: str) -> pl.DataFrame:
-    return pl.DataFrame(schema=_LONG | {key: pl.String()}).select(
-        "row", "rank", "entry_id", key, "value"
-    )
 
 
 def _frame(name: str, rows: Any) -> pl.DataFrame:

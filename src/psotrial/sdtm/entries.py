@@ -37,7 +37,7 @@ def select_entries(
     entries = captured.entries.filter(
         (pl.col("form_code") == form) & pl.col("status").is_in(SUBMITTED_STATUSES)
     ).select("entry_id", "participant_id", "visit_code", "repeat_index")
-    wide = _pivot(captured.items, entries, "item", items)
+    wide = captured.item_values.wide(entries, items)
     visits = captured.visits.select("participant_id", "visit_code", pl.col("actual_date"))
     return (
         wide.join(visits, on=["participant_id", "visit_code"], how="left")
@@ -51,21 +51,4 @@ def select_entries(
 def select_scores(captured: Captured, entry_ids: pl.Series, names: Sequence[str]) -> pl.DataFrame:
     """The stored scores ``names`` of the given entries, one text column each, by entry_id."""
     entries = pl.DataFrame({"entry_id": entry_ids}, schema={"entry_id": pl.Int64})
-    return _pivot(captured.scores.rename({"name": "item"}), entries, "item", names)
-
-
-def _pivot(
-    long: pl.DataFrame, entries: pl.DataFrame, key: str, names: Sequence[str]
-) -> pl.DataFrame:
-    wanted = long.filter(pl.col(key).is_in(list(names))).join(
-        entries.select("entry_id"), on="entry_id", how="semi"
-    )
-    if wanted.is_empty():
-        wide = entries
-    else:
-        pivoted = wanted.pivot(on=key, index="entry_id", values="value", aggregate_function=None)
-        wide = entries.join(pivoted, on="entry_id", how="left")
-    absent = [
-        pl.lit(None, dtype=pl.String).alias(name) for name in names if name not in wide.columns
-    ]
-    return wide.with_columns(absent) if absent else wide
+    return captured.score_values.wide(entries, names)

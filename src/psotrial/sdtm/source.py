@@ -44,6 +44,7 @@ import polars as pl
 
 from psotrial.errors import MissingVariablesError
 from psotrial.jsoncodec import dumps_canonical
+from psotrial.sdtm.values import EntryValues, LongValues
 
 __all__ = [
     "CAPTURED_SCHEMAS",
@@ -103,12 +104,15 @@ CAPTURED_SCHEMAS: Mapping[str, Mapping[str, pl.DataType]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Captured:
     """The captured trial as typed frames (see the module docstring for every column).
 
     Construction checks every frame has its columns and casts them to
-    :data:`CAPTURED_SCHEMAS`; extra columns are dropped.
+    :data:`CAPTURED_SCHEMAS`; extra columns are dropped. ``items`` and ``scores`` are
+    given as the long frames, or as :class:`~psotrial.sdtm.values.EntryValues` (what
+    :func:`~psotrial.capture.extract.load_captured` decodes: the long frames are then
+    built only when read).
 
     Raises:
         MissingVariablesError: a frame lacks a column.
@@ -119,21 +123,64 @@ class Captured:
     participants: pl.DataFrame
     visits: pl.DataFrame
     entries: pl.DataFrame
-    items: pl.DataFrame
-    scores: pl.DataFrame
+    item_values: EntryValues
+    score_values: EntryValues
     verdicts: pl.DataFrame
     data_cut: date
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        study: pl.DataFrame,
+        sites: pl.DataFrame,
+        participants: pl.DataFrame,
+        visits: pl.DataFrame,
+        entries: pl.DataFrame,
+        items: pl.DataFrame | EntryValues,
+        scores: pl.DataFrame | EntryValues,
+        verdicts: pl.DataFrame,
+        data_cut: date,
+    ) -> None:
+        given = {
+            "study": study,
+            "sites": sites,
+            "participants": participants,
+            "visits": visits,
+            "entries": entries,
+            "items": items,
+            "scores": scores,
+            "verdicts": verdicts,
+        }
         for name, schema in CAPTURED_SCHEMAS.items():
-            frame: pl.DataFrame = getattr(self, name)
+            frame = given[name]
+            if not isinstance(frame, pl.DataFrame):
+                continue
             missing = [column for column in schema if column not in frame.columns]
             if missing:
                 raise MissingVariablesError([f"{name}.{column}" for column in missing])
-            typed = frame.select(
+            given[name] = frame.select(
                 pl.col(column).cast(dtype, strict=True) for column, dtype in schema.items()
             )
-            object.__setattr__(self, name, typed)
+        for name in ("study", "sites", "participants", "visits", "entries", "verdicts"):
+            object.__setattr__(self, name, given[name])
+        for name, field, key in (
+            ("items", "item_values", "item"),
+            ("scores", "score_values", "name"),
+        ):
+            values = given[name]
+            held = LongValues(values, key) if isinstance(values, pl.DataFrame) else values
+            object.__setattr__(self, field, held)
+        object.__setattr__(self, "data_cut", data_cut)
+
+    @property
+    def items(self) -> pl.DataFrame:
+        """The ``items`` frame (entry_id, item, value)."""
+        return self.item_values.long()
+
+    @property
+    def scores(self) -> pl.DataFrame:
+        """The ``scores`` frame (entry_id, name, value)."""
+        return self.score_values.long()
 
 
 def render_value(value: Any) -> str | None:
