@@ -50,16 +50,31 @@ class _Absent:
 
 ABSENT: Any = _Absent()
 
-# The head's hash as this transaction last wrote it, while the transaction holds the head's
+# The head's hash as a transaction (or savepoint) last wrote it, while it holds the head's
 # row lock: a transaction that appends many times (an import line appends for every form)
-# reads the head once. Kept only outside savepoints (a savepoint's rollback would restore
-# the head, and on PostgreSQL release a lock it took); gone with the transaction.
+# reads the head once. A savepoint's entry dies with it (its rollback restores the head and,
+# on PostgreSQL, releases the lock it took); writing in a savepoint drops the entries of
+# the transactions around it, which read the head again.
 _HEADS: weakref.WeakKeyDictionary[SessionTransaction, str] = weakref.WeakKeyDictionary()
 
-# Events chained but not yet written, per transaction, inside batched_events().
+# Events chained but not yet written, per transaction or savepoint, inside batched_events().
 _PENDING: weakref.WeakKeyDictionary[SessionTransaction, list[dict[str, Any]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _current(session: Session) -> SessionTransaction | None:
+    """The innermost transaction: the savepoint if one is open, else the transaction."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _outer(transaction: SessionTransaction) -> Iterator[SessionTransaction]:
+    """The transactions around ``transaction`` (its parents, innermost first)."""
+    parent = transaction.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
 
 # dumps_canonical's encoder, built once. For str, int, float, bool and None (and dicts of
 # them with str keys) jsoncodec.to_json is the identity, so encoding such values directly
@@ -141,14 +156,17 @@ def append_events(
     if not changes:
         return None
     at = at.astimezone(UTC)
-    root, savepoint = session.get_transaction(), session.get_nested_transaction()
-    pending = _PENDING.get(root) if root is not None else None
-    if pending and savepoint is not None:
-        # A savepoint inside batched_events: what came before goes in first, so that the
-        # head read below (a savepoint reads it afresh) is the chain's real end.
-        _write(session, pending)
-        pending.clear()
-    previous = _HEADS.get(root) if root is not None and savepoint is None else None
+    current = _current(session)
+    pending = _PENDING.get(current) if current is not None else None
+    if current is not None and pending is None:
+        for outer in _outer(current):
+            waiting = _PENDING.get(outer)
+            if waiting:
+                # A savepoint inside an outer batched_events: what came before goes in
+                # first, so that the head read below is the chain's real end.
+                _write(session, waiting, outer)
+                waiting.clear()
+    previous = _HEADS.get(current) if current is not None else None
     connection = session.connection()
     if previous is None:
         previous = connection.execute(_READ_HEAD).scalar_one()
@@ -176,21 +194,20 @@ def append_events(
         else:  # compute_event_hash, the one definition verify uses, says the same
             row["hash"] = previous = compute_event_hash(previous, content)
         rows.append(row)
-    if pending is not None and root is not None and savepoint is None:
+    if pending is not None and current is not None:
         pending.extend(rows)
-        _HEADS[root] = previous
+        _HEADS[current] = previous
         return None
-    last_id = _write(session, rows)
-    if root is not None:
-        if savepoint is None:
-            _HEADS[root] = previous
-        else:  # the savepoint may yet roll back: the outer transaction reads the head again
-            _HEADS.pop(root, None)
-    return last_id
+    return _write(session, rows, current)
 
 
-def _write(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert chained rows in one statement and move the head to the last; its id."""
+def _write(
+    session: Session, rows: list[dict[str, Any]], written_in: SessionTransaction | None
+) -> int:
+    """Insert chained rows in one statement and move the head to the last; its id.
+
+    ``written_in``: the transaction or savepoint that now holds the head at the last row.
+    """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # One INSERT ... RETURNING whose ids follow the rows' order (the chain's order).
@@ -204,6 +221,10 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> int:
     loaded_head = session.identity_map.get(_HEAD_KEY)
     if loaded_head is not None:  # a head this session loaded reads the new values next time
         session.expire(loaded_head)
+    if written_in is not None:
+        _HEADS[written_in] = rows[-1]["hash"]
+        for outer in _outer(written_in):  # the savepoint may yet roll back
+            _HEADS.pop(outer, None)
     return int(last_id)
 
 
@@ -219,15 +240,15 @@ def batched_events(session: Session) -> Iterator[None]:
     append_events returns None (the ids are not known yet), and the new events are not
     in the audit_event table until the block ends.
     """
-    root = session.get_transaction()
-    if root is None or root in _PENDING:
+    current = _current(session)
+    if current is None or current in _PENDING:
         yield
         return
     pending: list[dict[str, Any]] = []
-    _PENDING[root] = pending
+    _PENDING[current] = pending
     try:
         yield
         if pending:
-            _write(session, pending)
+            _write(session, pending, current)
     finally:
-        _PENDING.pop(root, None)
+        _PENDING.pop(current, None)

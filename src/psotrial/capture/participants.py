@@ -9,11 +9,12 @@ lock on the site row so that two concurrent registrations never share a number.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from psotrial.audit import Change, append_events
 from psotrial.capture.actors import Actor, require
@@ -25,6 +26,7 @@ __all__ = [
     "ACTIVE",
     "TRANSITIONS",
     "check_writable",
+    "forget_study_lock",
     "get_participant",
     "next_participant_code",
     "register_candidate",
@@ -42,6 +44,8 @@ TRANSITIONS: Mapping[str, frozenset[str]] = {
 }
 ACTIVE = frozenset({"screening", "enrolled", "on_treatment", "follow_up"})
 _STUDY_LOCKED = select(Study.locked).limit(1)
+# The transactions that have read the study unlocked (see check_writable).
+_STUDY_OPEN: weakref.WeakSet[SessionTransaction] = weakref.WeakSet()
 # Built once (every API request looks its participant up).
 _BY_REF = select(Participant).where(
     or_(
@@ -69,15 +73,35 @@ def get_participant(session: Session, ref: str, *, for_update: bool = False) -> 
 def check_writable(session: Session, participant: Participant) -> None:
     """Refuse changes to a locked participant or a locked database.
 
-    The study's lock is read on every call (a data manager may lock the database from
-    another process at any time), as one column rather than the whole study row.
+    The study's lock is read once per transaction (a data manager may lock the database
+    from another process at any time; a web save is one transaction), as one column rather
+    than the whole study row. An import writes a group of participants in one transaction
+    and reads it once per group: reading it again before each of a participant's ~60
+    forms was a quarter of its statements. On SQLite the transaction holds the write lock,
+    so nobody can lock the study meanwhile; on PostgreSQL a lock committed during a group
+    applies from the next group, as one committed during a single save applies from the
+    next save.
     """
-    if session.scalars(_STUDY_LOCKED).first():
-        raise LockedError("the database is locked; a data manager can unlock it with a reason")
+    root = session.get_transaction()
+    if root is None or root not in _STUDY_OPEN:
+        if session.scalars(_STUDY_LOCKED).first():
+            raise LockedError("the database is locked; a data manager can unlock it with a reason")
+        if root is not None:
+            _STUDY_OPEN.add(root)
     if participant.locked:
         raise LockedError(
             f"participant {_label(participant)} is locked; a data manager can unlock it"
         )
+
+
+def forget_study_lock(session: Session) -> None:
+    """Make the next :func:`check_writable` of this transaction read the study's lock again.
+
+    For a transaction that changes the lock itself.
+    """
+    root = session.get_transaction()
+    if root is not None:
+        _STUDY_OPEN.discard(root)
 
 
 def register_candidate(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from psotrial.audit import STATUS_ITEM, Change, append_events
 from psotrial.capture.actors import Actor, require
+from psotrial.capture.participants import forget_study_lock
 from psotrial.capture.study import get_study
 from psotrial.db.models import FormEntry, Participant
 from psotrial.errors import FieldError, StateError
@@ -177,6 +178,7 @@ def _set_study_lock(
         raise StateError(f"the database is already {'locked' if locked else 'unlocked'}")
     now = now or datetime.now(UTC)
     study.locked = locked
+    forget_study_lock(session)
     append_events(
         session,
         actor=actor.username,
