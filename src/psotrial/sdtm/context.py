@@ -76,13 +76,37 @@ class SdtmContext:
             visit: add the visit variables from TV by ``visit_code``.
             epoch: add EPOCH from SE.
         """
-        frame = dataset.with_columns(pl.lit(prefix).alias("DOMAIN"))
+        frame = self.timing(
+            dataset.with_columns(pl.lit(prefix).alias("DOMAIN")),
+            dtc=dtc,
+            dy=dy,
+            visit=visit,
+            epoch=epoch,
+        )
+        return self.sequence(frame, prefix=prefix, order=order)
+
+    def timing(
+        self,
+        dataset: pl.DataFrame,
+        *,
+        dtc: str,
+        dy: str | None,
+        visit: bool = False,
+        epoch: bool = True,
+    ) -> pl.DataFrame:
+        """Add (VISITNUM/VISIT/VISITDY and ``visit_epoch``), EPOCH and --DY (see
+        :meth:`finish`)."""
+        frame = dataset
         if visit:
             frame = derive_vars_visit(frame, visit_map=self.visit_map)
         if epoch:
             frame = derive_var_epoch(frame, elements=self.elements, dtc=dtc)
         if dy is not None:
             frame = derive_var_dy(frame, dtc=dtc, new_var=dy)
+        return frame
+
+    def sequence(self, frame: pl.DataFrame, *, prefix: str, order: Sequence[str]) -> pl.DataFrame:
+        """Add --SEQ within subject in ``order`` (see :meth:`finish`)."""
         # participant_id is 1:1 with USUBJID and sorts far faster than text.
         by = ("participant_id",) if "participant_id" in frame.columns else ("USUBJID",)
         return derive_var_seq(frame, by_vars=by, order=order, new_var=f"{prefix}SEQ")

@@ -67,16 +67,20 @@ def finish_findings(
     generic = ("TESTCD", "TEST", "ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "DRVFL", "CAT")
     renames = {name: f"{prefix}{name}" for name in generic if name in frame.columns}
     dtc = f"{prefix}DTC"
-    named = frame.rename(renames).with_columns(
-        pl.col("spid").alias(f"{prefix}SPID"), format_dtc(pl.col("visit_date")).alias(dtc)
+    named = frame.rename(renames).with_columns(pl.col("spid").alias(f"{prefix}SPID"))
+    # The timing variables depend on the entry columns alone (an entry's records share
+    # its subject, visit and date): derived once per entry, then put beside each record
+    # (a domain has ~15 records per entry).
+    keys = ["entry_id", "USUBJID", "RFSTDTC", "visit_code"]
+    per_entry = named.select(*keys, format_dtc(pl.col("visit_date")).alias(dtc)).unique(
+        subset="entry_id", keep="first"
     )
-    finished = context.finish(
-        named,
-        prefix=prefix,
-        dtc=dtc,
-        dy=f"{prefix}DY",
-        order=["VISITNUM", "entry_id", "__order"],
-        visit=True,
+    timed = context.timing(per_entry, dtc=dtc, dy=f"{prefix}DY", visit=True).drop(keys[1:])
+    found = named.select("entry_id").join(timed, on="entry_id", how="left", maintain_order="left")
+    added = [found.get_column(dtc), pl.repeat(prefix, named.height, eager=True).alias("DOMAIN")]
+    added += found.drop("entry_id", dtc).get_columns()
+    finished = context.sequence(
+        named.hstack(added), prefix=prefix, order=["VISITNUM", "entry_id", "__order"]
     )
     if baseline:
         finished = derive_var_lobxfl(
