@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from psotrial.audit import ABSENT, STATUS_ITEM, Change, append_events
 from psotrial.capture.actors import Actor, require
@@ -61,6 +62,16 @@ _FIND_ENTRY = (
     .execution_options(populate_existing=True)
 )
 _INSERT_ENTRY = insert(cast(Table, FormEntry.__table__))
+_UPDATE_ENTRY = (
+    update(cast(Table, FormEntry.__table__))
+    .where(FormEntry.__table__.c.id == bindparam("entry_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("data", "scores", "status", "version", "updated_at", "updated_by")
+        }
+    )
+)
 _LOCK_PARTICIPANT = (
     select(Participant.id).where(Participant.id == bindparam("participant_id")).with_for_update()
 )
@@ -214,9 +225,16 @@ def save_entry(
                     reason=reason,
                 )
             )
-        entry.data, entry.scores, entry.status = dumps_canonical(stored), scores_json, new_status
-        entry.version += 1
-        entry.updated_at, entry.updated_by = now, actor.username
+        _update_entry(
+            session,
+            entry,
+            data=dumps_canonical(stored),
+            scores=scores_json,
+            status=new_status,
+            version=entry.version + 1,
+            updated_at=now,
+            updated_by=actor.username,
+        )
         if changed:
             invalidated: list[Change] = []
             invalidate_signatures(
@@ -259,6 +277,17 @@ def _insert_entry(session: Session, **row: Any) -> FormEntry:
     make_transient_to_detached(entry)
     session.add(entry)
     return entry
+
+
+def _update_entry(session: Session, entry: FormEntry, **values: Any) -> None:
+    """Write an entry's new values as one UPDATE and set them on it as stored.
+
+    The same UPDATE the unit of work would emit at its next flush, without its bookkeeping
+    (a tenth of a web save's CPU); the entry then reads as freshly loaded.
+    """
+    session.connection().execute(_UPDATE_ENTRY, {"entry_id": entry.id, **values})
+    for name, value in values.items():
+        set_committed_value(entry, name, value)
 
 
 def _lock_participant(session: Session, participant_id: int) -> None:
