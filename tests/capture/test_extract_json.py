@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psotrial.capture.extract import _decode_json, _flatten_json
+from psotrial.capture.extract import _flatten_json, _stored_values
 from psotrial.jsoncodec import dumps_canonical, loads_exact
 from psotrial.sdtm.source import flatten_values
-from psotrial.sdtm.values import DecodedValues, LongValues
+from psotrial.sdtm.values import LongValues
 
 # Stored text never holds NUL: capture refuses it (protocol/answers.read_item), so neither
 # reader has to agree on it.
@@ -97,13 +97,9 @@ def test_decoded_wide_values_equal_the_pivot_of_the_long_rows(
     # dotted text in one entry), so does the selection.
     ids = list(range(100, 100 + len(entries)))
     texts = [dumps_canonical(document) for _, document in entries]
-    batch = _decode_json(
-        pl.Series(ids, dtype=pl.Int64),
-        pl.Series([form for form, _ in entries]),
-        pl.Series(texts),
-        "item",
-    )
-    decoded = DecodedValues([batch], "item")
+    forms = [form for form, _ in entries]
+    series = (pl.Series(ids, dtype=pl.Int64), pl.Series(forms), pl.Series(texts))
+    decoded = _stored_values([series], "item")
     long = LongValues(decoded.long(), "item")
     names = [*sorted(set(long.frame.get_column("item"))), "absent"]
     chosen = pl.DataFrame({"entry_id": ids[::step]}, schema={"entry_id": pl.Int64})
@@ -111,7 +107,16 @@ def test_decoded_wide_values_equal_the_pivot_of_the_long_rows(
         expected = long.wide(chosen, names).select("entry_id", *names)
     except pl.exceptions.PolarsError:
         with pytest.raises(pl.exceptions.PolarsError):
-            decoded.wide(chosen, names)
+            _stored_values([series], "item").wide(chosen, names)
         return
-    assert decoded.wide(chosen, names).rows() == expected.rows()
-    assert sorted(decoded.answered(names).rows()) == sorted(long.answered(names).rows())
+    # A fresh holder per read: each decodes only the forms it is asked for.
+    assert _stored_values([series], "item").wide(chosen, names).rows() == expected.rows()
+    only = sorted(set(forms))[:1]
+    in_form = [i for i, form in zip(ids, forms, strict=True) if form in only]
+    chosen_in_form = chosen.filter(pl.col("entry_id").is_in(in_form))
+    assert (
+        _stored_values([series], "item").wide(chosen_in_form, names, forms=only).rows()
+        == long.wide(chosen_in_form, names).select("entry_id", *names).rows()
+    )
+    answered = _stored_values([series], "item").answered(names)
+    assert sorted(answered.rows()) == sorted(long.answered(names).rows())

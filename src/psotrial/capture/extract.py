@@ -221,8 +221,8 @@ def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, DecodedValu
     if as_text:
         batch_schema["updated_at"] = pl.String()
     entries: list[pl.DataFrame] = []
-    items: list[DecodedBatch] = []
-    scores: list[DecodedBatch] = []
+    items: list[tuple[pl.Series, pl.Series, pl.Series]] = []
+    scores: list[tuple[pl.Series, pl.Series, pl.Series]] = []
     for rows in result.partitions(_BATCH):
         batch = pl.DataFrame(rows, schema=batch_schema, orient="row")
         if as_text:  # SQLAlchemy's SQLite format, e.g. 2026-09-01 09:00:00.000000 (UTC)
@@ -233,12 +233,12 @@ def _entries(session: Session, in_study: Any) -> tuple[pl.DataFrame, DecodedValu
             )
         entries.append(batch.select(list(schema)))
         ids, forms = batch.get_column("entry_id"), batch.get_column("form_code")
-        items.append(_decode_json(ids, forms, batch.get_column("data"), "item"))
-        scores.append(_decode_json(ids, forms, batch.get_column("scores"), "name"))
+        items.append((ids, forms, batch.get_column("data")))
+        scores.append((ids, forms, batch.get_column("scores")))
     return (
         pl.concat(entries) if entries else pl.DataFrame(schema=schema),
-        DecodedValues(items, "item"),
-        DecodedValues(scores, "name"),
+        _stored_values(items, "item"),
+        _stored_values(scores, "name"),
     )
 
 
@@ -259,39 +259,46 @@ _NULL_MARK = "\x00"
 def _flatten_json(ids: pl.Series, forms: pl.Series, texts: pl.Series, key: str) -> pl.DataFrame:
     """The long ``(entry_id, key, value)`` rows of each entry's JSON, as flatten_values
     gives them, in entry order and, within an entry, in stored key order."""
-    return DecodedValues([_decode_json(ids, forms, texts, key)], key).long()
+    return _stored_values([(ids, forms, texts)], key).long()
 
 
-def _decode_json(ids: pl.Series, forms: pl.Series, texts: pl.Series, key: str) -> DecodedBatch:
-    """Each form's entries decoded into one wide frame (a column per leaf), and the long
-    rows of the entries the rewrite cannot represent."""
-    frame = pl.DataFrame({"entry_id": ids, "form": forms, "text": texts}).with_row_index("row")
-    slow = frame.get_column("text").str.contains(_SLOW)
-    slow_parts = [_flatten_slow(frame.filter(slow), key)]
-    fast = frame.filter(~slow).with_columns(
+def _stored_values(
+    batches: Sequence[tuple[pl.Series, pl.Series, pl.Series]], key: str
+) -> DecodedValues:
+    """The entries' stored JSON (entry ids, form codes and texts, in batches), each form
+    decoded by :func:`_decode_form` when first read."""
+    frames = [
+        pl.DataFrame({"entry_id": ids, "form": forms, "text": texts}).with_row_index("row")
+        for ids, forms, texts in batches
+    ]
+    return DecodedValues(frames, key, _decode_form)
+
+
+def _decode_form(texts: pl.DataFrame, key: str) -> DecodedBatch:
+    """One form's entries (``row``, ``entry_id``, ``text``) decoded into one wide frame
+    (a column per leaf), and the long rows of those the rewrite cannot represent."""
+    slow = texts.get_column("text").str.contains(_SLOW)
+    fast = texts.filter(~slow).with_columns(
         pl.col("text")
         .str.replace_all(_FLAT_ARRAY, '":"${1}"')
         .str.replace_all(_SCALAR, '":"${1}"${2}')
         .str.replace_all(_NULL, '":"\\u0000"${1}')
     )
-    decoded_forms: list[DecodedForm] = []
-    for _, group in fast.group_by("form", maintain_order=True):
-        try:
-            decoded = group.get_column("text").str.json_decode(infer_schema_length=None)
-        except pl.exceptions.PolarsError:  # shapes that differ between entries of one form
-            slow_parts.append(_flatten_slow(group, key))
-            continue
-        columns: list[tuple[tuple[str, ...], pl.Expr]] = []
-        _leaves(pl.col("json"), decoded.dtype, (), columns)
-        wide = (
-            group.select("row", "entry_id")
-            .with_columns(decoded.alias("json"))
-            .select(
-                "row", "entry_id", *(expr.alias(f"c{i}") for i, (_, expr) in enumerate(columns))
-            )
-        )
-        decoded_forms.append(DecodedForm(wide, tuple(path for path, _ in columns)))
-    return DecodedBatch(tuple(decoded_forms), pl.concat(slow_parts))
+    if fast.is_empty():
+        return DecodedBatch((), _flatten_slow(texts, key))
+    try:
+        decoded = fast.get_column("text").str.json_decode(infer_schema_length=None)
+    except pl.exceptions.PolarsError:  # shapes that differ between entries of one form
+        return DecodedBatch((), _flatten_slow(texts, key))
+    columns: list[tuple[tuple[str, ...], pl.Expr]] = []
+    _leaves(pl.col("json"), decoded.dtype, (), columns)
+    wide = (
+        fast.select("row", "entry_id")
+        .with_columns(decoded.alias("json"))
+        .select("row", "entry_id", *(expr.alias(f"c{i}") for i, (_, expr) in enumerate(columns)))
+    )
+    form = DecodedForm(wide, tuple(path for path, _ in columns))
+    return DecodedBatch((form,), _flatten_slow(texts.filter(slow), key))
 
 
 def _leaves(

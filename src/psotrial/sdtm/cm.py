@@ -150,7 +150,9 @@ def build_cm(context: SdtmContext) -> pl.DataFrame:
         pl.when(ongoing).then(pl.lit("END OF STUDY")).alias("CMENTPT"),
     )
     prior_entries = context.entries("prior_therapies", list(PRIOR_THERAPIES))
-    answered = context.captured.item_values.answered(list(PRIOR_THERAPIES))
+    answered = context.captured.item_values.answered(
+        list(PRIOR_THERAPIES), forms=["prior_therapies"]
+    )
     prior = (
         prior_entries.unpivot(
             index=["entry_id", "USUBJID", "STUDYID", "RFSTDTC", "spid", "visit_date"],

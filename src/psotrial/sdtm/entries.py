@@ -37,7 +37,7 @@ def select_entries(
     entries = captured.entries.filter(
         (pl.col("form_code") == form) & pl.col("status").is_in(SUBMITTED_STATUSES)
     ).select("entry_id", "participant_id", "visit_code", "repeat_index")
-    wide = captured.item_values.wide(entries, items)
+    wide = captured.item_values.wide(entries, items, forms=[form])
     visits = captured.visits.select("participant_id", "visit_code", pl.col("actual_date"))
     return (
         wide.join(visits, on=["participant_id", "visit_code"], how="left")
@@ -51,4 +51,6 @@ def select_entries(
 def select_scores(captured: Captured, entry_ids: pl.Series, names: Sequence[str]) -> pl.DataFrame:
     """The stored scores ``names`` of the given entries, one text column each, by entry_id."""
     entries = pl.DataFrame({"entry_id": entry_ids}, schema={"entry_id": pl.Int64})
-    return captured.score_values.wide(entries, names)
+    # Only the forms of these entries are read (decoded) for their scores.
+    forms = captured.entries.join(entries, on="entry_id", how="semi").get_column("form_code")
+    return captured.score_values.wide(entries, names, forms=forms.unique().to_list())

@@ -18,7 +18,7 @@ does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,6 +29,7 @@ __all__ = [
     "DecodedBatch",
     "DecodedForm",
     "DecodedValues",
+    "Decoder",
     "EntryValues",
     "LongValues",
 ]
@@ -47,14 +48,17 @@ class EntryValues:
         within an entry, in stored key order."""
         raise NotImplementedError
 
-    def wide(self, entries: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    def wide(
+        self, entries: pl.DataFrame, names: Sequence[str], *, forms: Sequence[str] | None = None
+    ) -> pl.DataFrame:
         """``entries`` (with ``entry_id``) and one text column per path of ``names``, in
-        that order: the value stored at the path, null if it is null or absent."""
+        that order: the value stored at the path, null if it is null or absent.
+        ``forms``, if given, are the forms of ``entries`` (only those are read)."""
         raise NotImplementedError
 
-    def answered(self, names: Sequence[str]) -> pl.DataFrame:
+    def answered(self, names: Sequence[str], *, forms: Sequence[str] | None = None) -> pl.DataFrame:
         """``entry_id``, ``key``: the entries that store a value (a null included) at each
-        path of ``names``."""
+        path of ``names`` (of the ``forms`` if given)."""
         raise NotImplementedError
 
 
@@ -68,10 +72,12 @@ class LongValues(EntryValues):
     def long(self) -> pl.DataFrame:
         return self.frame
 
-    def wide(self, entries: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    def wide(
+        self, entries: pl.DataFrame, names: Sequence[str], *, forms: Sequence[str] | None = None
+    ) -> pl.DataFrame:
         return _pivot(self.frame, entries, self.key, names)
 
-    def answered(self, names: Sequence[str]) -> pl.DataFrame:
+    def answered(self, names: Sequence[str], *, forms: Sequence[str] | None = None) -> pl.DataFrame:
         return self.frame.filter(pl.col(self.key).is_in(list(names))).select("entry_id", self.key)
 
 
@@ -123,34 +129,76 @@ class DecodedForm:
 
 @dataclass(frozen=True)
 class DecodedBatch:
-    """One batch of entries: the forms decoded wide, and the long rows (``row``, ``rank``,
+    """Entries as decoded: the forms decoded wide, and the long rows (``row``, ``rank``,
     ``entry_id``, key, ``value``) of the entries decoded one by one."""
 
     forms: tuple[DecodedForm, ...]
     slow: pl.DataFrame
 
 
-class DecodedValues(EntryValues):
-    """Values held as decoded, a wide frame per form and batch (see :class:`DecodedForm`)."""
+Decoder = Callable[[pl.DataFrame, str], DecodedBatch]
+"""Decodes the stored texts of one form's entries of a batch (``row``, ``entry_id``,
+``text``) for the path column ``key``."""
 
-    def __init__(self, batches: Sequence[DecodedBatch], key: str) -> None:
-        self.batches = tuple(batches)
+
+class DecodedValues(EntryValues):
+    """Values held as stored text, each form decoded (by ``decode``) the first time it is
+    read: a form no one reads (most forms' scores) is never decoded.
+
+    ``batches`` are frames of ``row`` (the position in the batch), ``entry_id``, ``form``
+    and ``text``, in entry order.
+    """
+
+    def __init__(self, batches: Sequence[pl.DataFrame], key: str, decode: Decoder) -> None:
         self.key = key
+        self._decode = decode
+        self._batches = [
+            batch.partition_by("form", maintain_order=True, as_dict=True, include_key=False)
+            for batch in batches
+        ]
+        self._decoded: dict[tuple[int, str], DecodedBatch] = {}
+
+    def _form(self, number: int, form: str, texts: pl.DataFrame) -> DecodedBatch:
+        if (number, form) not in self._decoded:
+            self._decoded[number, form] = self._decode(texts, self.key)
+        return self._decoded[number, form]
+
+    def _forms(self, forms: Sequence[str] | None) -> list[DecodedBatch]:
+        return [
+            self._form(number, str(form), texts)
+            for number, batch in enumerate(self._batches)
+            for (form,), texts in batch.items()
+            if forms is None or form in forms
+        ]
 
     def long(self) -> pl.DataFrame:
         return self._long
 
     @cached_property
     def _long(self) -> pl.DataFrame:
-        frames = [_batch_long(batch, self.key) for batch in self.batches]
+        frames = []
+        for number, batch in enumerate(self._batches):
+            parts = [
+                part
+                for (form,), texts in batch.items()
+                for part in _batch_long(self._form(number, str(form), texts), self.key)
+            ]
+            if parts:
+                frames.append(
+                    pl.concat(parts)
+                    .sort("row", "rank")
+                    .select("entry_id", self.key, pl.col("value").replace(NULL_MARK, None))
+                )
         schema = {"entry_id": pl.Int64(), self.key: pl.String(), "value": pl.String()}
         return pl.concat(frames).cast(pl.Schema(schema)) if frames else pl.DataFrame(schema=schema)
 
-    def wide(self, entries: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    def wide(
+        self, entries: pl.DataFrame, names: Sequence[str], *, forms: Sequence[str] | None = None
+    ) -> pl.DataFrame:
         wanted = list(names)
         pieces: list[pl.DataFrame] = []
         long: list[pl.DataFrame] = []
-        for batch in self.batches:
+        for batch in self._forms(forms):
             for form in batch.forms:
                 found = {name: form.dotted[name] for name in wanted if name in form.dotted}
                 if any(len(columns) > 1 for columns in found.values()):
@@ -188,10 +236,10 @@ class DecodedValues(EntryValues):
             pl.lit(None, dtype=pl.String).alias(name) for name in wanted if name not in present
         ).select(*entries.columns, *wanted)
 
-    def answered(self, names: Sequence[str]) -> pl.DataFrame:
+    def answered(self, names: Sequence[str], *, forms: Sequence[str] | None = None) -> pl.DataFrame:
         wanted = list(names)
         parts = [pl.DataFrame(schema={"entry_id": pl.Int64(), self.key: pl.String()})]
-        for batch in self.batches:
+        for batch in self._forms(forms):
             for form in batch.forms:
                 parts.extend(
                     form.frame.filter(pl.col(column).is_not_null()).select(
@@ -210,13 +258,8 @@ def _unmark(value: pl.Expr) -> pl.Expr:
     return pl.when(value != NULL_MARK).then(value)
 
 
-def _batch_long(batch: DecodedBatch, key: str) -> pl.DataFrame:
-    parts = [batch.slow, *(form.long(key) for form in batch.forms)]
-    return (
-        pl.concat(parts)
-        .sort("row", "rank")
-        .select("entry_id", key, pl.col("value").replace(NULL_MARK, None))
-    )
+def _batch_long(batch: DecodedBatch, key: str) -> list[pl.DataFrame]:
+    return [batch.slow, *(form.long(key) for form in batch.forms)]
 
 
 LONG_SCHEMA: dict[str, pl.DataType] = {
