@@ -34,13 +34,24 @@ def derive_var_seq(
     missing = [name for name in (*by_vars, *order) if name not in dataset.columns]
     if missing:
         raise MissingVariablesError(missing)
-    numbered = (
+    ordered = (
         dataset.select(*by_vars, *order)
         .with_row_index("__row")
-        .sort([*by_vars, *order, "__row"], nulls_last=True)
-        .with_columns(
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over(list(by_vars)).alias(new_var)
-        )
-        .sort("__row")
+        # The row number makes the order total. One thread: the parallel sort of these
+        # few narrow columns spent twice the CPU for no less wall time on two cores.
+        .sort([*by_vars, *order, "__row"], nulls_last=True, multithreaded=False)
     )
-    return dataset.with_columns(numbered.get_column(new_var))
+    # Sorted by the by variables, each group is a run: its numbers count from the run's
+    # first row, and go back to the input rows by row number (no hashing, no second sort).
+    position = pl.int_range(pl.len(), dtype=pl.Int64)
+    starts = position == 0
+    for name in by_vars:
+        starts = starts | pl.col(name).ne_missing(pl.col(name).shift(1))
+    numbers = ordered.select(
+        "__row",
+        (position - pl.when(starts).then(position).forward_fill() + 1).alias(new_var),
+    )
+    sequence = pl.zeros(dataset.height, dtype=pl.Int64, eager=True).alias(new_var)
+    return dataset.with_columns(
+        sequence.scatter(numbers.get_column("__row"), numbers.get_column(new_var))
+    )
