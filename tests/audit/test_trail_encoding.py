@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy.dialects import sqlite
 
+from psotrial.audit import trail
 from psotrial.audit.trail import _canonical, compute_event_hash
+from psotrial.db.models import AuditEvent
 from psotrial.jsoncodec import dumps_canonical
 
 VALUES: list[Any] = [
@@ -59,3 +62,20 @@ def test_event_hash_of_plain_content_is_unchanged() -> None:
     previous = "a" * 64
     short = hashlib.sha256((previous + encoder.encode(content)).encode()).hexdigest()
     assert short == compute_event_hash(previous, content)
+
+
+def test_sqlite_event_insert_sends_what_sqlalchemy_would() -> None:
+    """The driver-level INSERT names every column but the id and converts only ``at``."""
+    dialect = sqlite.dialect()
+    columns = [column for column in AuditEvent.__table__.c if column.name != "id"]
+    assert sorted(trail._SQLITE_EVENT_COLUMNS) == sorted(column.name for column in columns)
+    assert trail._SQLITE_EVENT_COLUMNS[0] == "at"
+    converted = [
+        column.name
+        for column in columns
+        if column.type.dialect_impl(dialect).bind_processor(dialect) is not None
+    ]
+    assert converted == ["at"]
+    at = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
+    expected = AuditEvent.__table__.c.at.type.dialect_impl(dialect).bind_processor(dialect)(at)
+    assert trail._sqlite_at(dialect)(at) == expected == "2026-03-02 09:30:00.123456"

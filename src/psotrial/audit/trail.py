@@ -9,16 +9,18 @@ head remembers the last event so a truncated tail is caught too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
 from psotrial.db.models import AuditEvent, AuditHead
@@ -92,6 +94,14 @@ _READ_HEAD = select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_updat
 _INSERT_EVENTS = insert(_EVENTS)
 _INSERT_EVENTS_RETURNING = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 _LAST_ROWID = text("SELECT last_insert_rowid()")
+_SQLITE_EVENT_COLUMNS = (
+    *("at", "actor", "action", "entity", "entity_id", "participant_id", "item"),
+    *("old_value", "new_value", "reason", "prev_hash", "hash"),
+)
+_SQLITE_INSERT_EVENTS = (
+    f"INSERT INTO audit_event ({', '.join(_SQLITE_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _SQLITE_EVENT_COLUMNS)})"
+)
 _HEAD_KEY = Session.identity_key(AuditHead, 1)
 _MOVE_HEAD = (
     update(AuditHead)
@@ -215,7 +225,15 @@ def _write(
     else:
         # SQLite would send one INSERT per row to keep RETURNING in order; one executemany
         # and the connection's last rowid give the same (writers hold the write lock).
-        connection.execute(_INSERT_EVENTS, rows)
+        # Straight to the driver: SQLAlchemy's per-row parameter handling cost three times
+        # what SQLite took to insert an imported participant's ~600 events. The values are
+        # the ones it would send: `at`, the same for every row, through the column's own
+        # bind processor; the other columns (text and integers) have none on SQLite.
+        at = _sqlite_at(connection.dialect)(rows[0]["at"])
+        connection.exec_driver_sql(
+            _SQLITE_INSERT_EVENTS,
+            [(at, *(row[name] for name in _SQLITE_EVENT_COLUMNS[1:])) for row in rows],
+        )
         last_id = connection.execute(_LAST_ROWID).scalar_one()
     connection.execute(_MOVE_HEAD, {"new_last_id": last_id, "new_last_hash": rows[-1]["hash"]})
     loaded_head = session.identity_map.get(_HEAD_KEY)
@@ -226,6 +244,14 @@ def _write(
         for outer in _outer(written_in):  # the savepoint may yet roll back
             _HEADS.pop(outer, None)
     return int(last_id)
+
+
+@functools.cache
+def _sqlite_at(dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy sends SQLite for an event's ``at`` (its column's bind processor)."""
+    process = _EVENTS.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None  # UTCDateTime always converts
+    return process
 
 
 @contextmanager
