@@ -72,6 +72,22 @@ _UPDATE_ENTRY = (
         }
     )
 )
+_VISIT_DATE = select(Visit.actual_date).where(
+    Visit.participant_id == bindparam("participant_id"), Visit.visit_code == bindparam("visit")
+)
+_WEIGHTS = (
+    select(FormEntry.visit_code, FormEntry.data, Visit.actual_date)
+    .join(
+        Visit,
+        (Visit.participant_id == FormEntry.participant_id)
+        & (Visit.visit_code == FormEntry.visit_code),
+        isouter=True,
+    )
+    .where(
+        FormEntry.participant_id == bindparam("participant_id"),
+        FormEntry.form_code == "vital_signs",
+    )
+)
 _LOCK_PARTICIPANT = (
     select(Participant.id).where(Participant.id == bindparam("participant_id")).with_for_update()
 )
@@ -367,11 +383,7 @@ def _context(
 ) -> ScoringContext:
     weight = None
     if (spec.instrument or spec.code) in _WEIGHT_FORMS:
-        visit_date = session.scalar(
-            select(Visit.actual_date).where(
-                Visit.participant_id == participant.id, Visit.visit_code == visit
-            )
-        )
+        visit_date = session.scalar(_VISIT_DATE, {"participant_id": participant.id, "visit": visit})
         weight = _latest_weight(session, protocol, participant, visit_date)
     return ScoringContext(
         protocol=protocol,
@@ -387,16 +399,7 @@ def _latest_weight(
 ) -> Decimal | None:
     """The most recent weight on or before ``on`` (architecture.md: dose weight)."""
     order = {v.code: i for i, v in enumerate(protocol.visits)}
-    rows = session.execute(
-        select(FormEntry.visit_code, FormEntry.data, Visit.actual_date)
-        .join(
-            Visit,
-            (Visit.participant_id == FormEntry.participant_id)
-            & (Visit.visit_code == FormEntry.visit_code),
-            isouter=True,
-        )
-        .where(FormEntry.participant_id == participant.id, FormEntry.form_code == "vital_signs")
-    ).all()
+    rows = session.execute(_WEIGHTS, {"participant_id": participant.id}).all()
     dated = []
     for code, data, actual in rows:
         when = actual or (participant.screening_date if code == protocol.visits[0].code else None)

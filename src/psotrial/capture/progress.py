@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from psotrial.capture.actors import Actor
@@ -22,6 +22,20 @@ from psotrial.jsoncodec import loads_exact
 from psotrial.protocol import Protocol
 
 __all__ = ["advance_status"]
+
+# Built once (every recorded visit runs them): building a SELECT costs more CPU than
+# SQLite takes to run it.
+_VISIT_DATE = select(Visit.actual_date).where(
+    Visit.participant_id == bindparam("participant_id"), Visit.visit_code == bindparam("code")
+)
+_INFUSIONS = select(FormEntry.data).where(
+    FormEntry.participant_id == bindparam("participant_id"), FormEntry.form_code == "infusion"
+)
+_END_OF_STUDY = select(FormEntry.data).where(
+    FormEntry.participant_id == bindparam("participant_id"),
+    FormEntry.form_code == "end_of_study",
+    FormEntry.status != "draft",
+)
 
 
 def advance_status(
@@ -40,9 +54,7 @@ def advance_status(
     treatment_end = _last_treatment_visit(protocol)
     if participant.status == "on_treatment" and treatment_end is not None:
         done = session.scalar(
-            select(Visit.actual_date).where(
-                Visit.participant_id == participant.id, Visit.visit_code == treatment_end
-            )
+            _VISIT_DATE, {"participant_id": participant.id, "code": treatment_end}
         )
         if done is not None:
             transition(
@@ -68,11 +80,7 @@ def advance_status(
 
 
 def _infused(session: Session, participant: Participant) -> bool:
-    for data in session.scalars(
-        select(FormEntry.data).where(
-            FormEntry.participant_id == participant.id, FormEntry.form_code == "infusion"
-        )
-    ):
+    for data in session.scalars(_INFUSIONS, {"participant_id": participant.id}):
         if loads_exact(data).get("completed") is not None:
             return True
     return False
@@ -88,13 +96,7 @@ def _last_treatment_visit(protocol: Protocol) -> str | None:
 def _end_of_study(
     session: Session, participant: Participant
 ) -> tuple[str, date, str | None] | None:
-    data = session.scalar(
-        select(FormEntry.data).where(
-            FormEntry.participant_id == participant.id,
-            FormEntry.form_code == "end_of_study",
-            FormEntry.status != "draft",
-        )
-    )
+    data = session.scalar(_END_OF_STUDY, {"participant_id": participant.id})
     if data is None:
         return None
     values = loads_exact(data)

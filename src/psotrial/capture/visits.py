@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from psotrial.audit import Change, append_events
@@ -20,11 +20,17 @@ from psotrial.schedule import build_schedule, check_visit_window
 __all__ = ["get_visit", "plan_visits", "record_visit"]
 
 
+# Built once: building a SELECT costs more CPU than SQLite takes to run it (an imported
+# participant records some ten visits).
+_VISIT = select(Visit).where(
+    Visit.participant_id == bindparam("participant_id"), Visit.visit_code == bindparam("code")
+)
+_VISITS = select(Visit).where(Visit.participant_id == bindparam("participant_id"))
+
+
 def get_visit(session: Session, participant: Participant, code: str) -> Visit | None:
     """The participant's visit row for ``code``, or None."""
-    return session.scalars(
-        select(Visit).where(Visit.participant_id == participant.id, Visit.visit_code == code)
-    ).first()
+    return session.scalars(_VISIT, {"participant_id": participant.id, "code": code}).first()
 
 
 def plan_visits(
@@ -32,8 +38,11 @@ def plan_visits(
 ) -> list[Visit]:
     """Create or re-date every visit from the first-infusion date (Day 1)."""
     visits = []
+    rows = {
+        row.visit_code: row for row in session.scalars(_VISITS, {"participant_id": participant.id})
+    }
     for planned in build_schedule(protocol, first_infusion):
-        row = get_visit(session, participant, planned.code)
+        row = rows.get(planned.code)
         if row is None:
             row = Visit(participant_id=participant.id, visit_code=planned.code)
             session.add(row)
