@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psotrial.capture.extract import _flatten_json, _stored_values
+from psotrial.capture.extract import _SAMPLE, _flatten_json, _stored_values
 from psotrial.jsoncodec import dumps_canonical, loads_exact
 from psotrial.sdtm.source import flatten_values
 from psotrial.sdtm.values import LongValues
@@ -120,3 +120,19 @@ def test_decoded_wide_values_equal_the_pivot_of_the_long_rows(
     )
     answered = _stored_values([series], "item").answered(names)
     assert sorted(answered.rows()) == sorted(long.answered(names).rows())
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents, st.lists(documents, min_size=1, max_size=8))
+def test_flattening_past_the_schema_sample_equals_the_reference(
+    first: dict, later: list[dict]
+) -> None:
+    # A form's schema is inferred from its first _SAMPLE entries and kept only if no later
+    # entry has a key outside it: later entries with other keys, or another shape, must
+    # still give the reference rows.
+    texts = [dumps_canonical(first)] * (_SAMPLE + 1) + [dumps_canonical(d) for d in later]
+    ids = list(range(len(texts)))
+    out = _flatten_json(
+        pl.Series(ids, dtype=pl.Int64), pl.Series(["f"] * len(texts)), pl.Series(texts), "item"
+    )
+    assert out.rows() == _reference(ids, texts)
