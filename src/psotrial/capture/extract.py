@@ -372,7 +372,9 @@ def _flatten_slow(frame: pl.DataFrame, key: str) -> pl.DataFrame:
 
 def _frame(name: str, rows: Any) -> pl.DataFrame:
     schema = dict(CAPTURED_SCHEMAS[name])
-    rows = [tuple(row) for row in rows]
-    if any(len(row) != len(schema) for row in rows):
+    rows = list(rows)
+    # The rows of one SELECT share its columns: the first row's width is every row's.
+    # polars reads SQLAlchemy rows as they are (no tuple copy of each).
+    if rows and len(rows[0]) != len(schema):
         raise ValueError(f"{name}: rows do not have the {len(schema)} columns {list(schema)}")
     return pl.DataFrame(rows, schema=schema, orient="row")
