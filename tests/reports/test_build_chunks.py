@@ -13,15 +13,30 @@ import pytest
 
 from psotrial.capture.extract import load_captured, load_data_cut, load_participants
 from psotrial.reports.build import REPORT_STEPS, build_analysed
+from psotrial.reports.digest import compute_adam_digest
 from psotrial.sdtm.conform import concat_sorted
 from psotrial.sdtm.specs import SDTM_SPECS
 from psotrial.sdtm.subjects import order_subjects
-from psotrial.stats.build import build_analysis
+from psotrial.stats.build import ANALYSED_PARAMS, build_analysis
 
 
 def _same(left: pl.DataFrame, right: pl.DataFrame, name: str) -> None:
     assert left.schema == right.schema, name
     assert left.equals(right), name
+
+
+def _same_analysed(built: Any, whole: dict[str, pl.DataFrame]) -> None:
+    """``built`` holds ``whole`` in full, and narrowed to the analysed parameters."""
+    assert list(built.adam) == list(whole)
+    full = built.full_adam()
+    for name, frame in whole.items():
+        _same(full[name], frame, name)
+        params = ANALYSED_PARAMS.get(name)
+        narrowed = frame if params is None else frame.filter(pl.col("PARAMCD").is_in(params))
+        _same(built.adam[name], narrowed, name)
+        assert built.records[name] == frame.height, name
+    assert built.adam["ADPASI"].height < whole["ADPASI"].height
+    assert built.compute_digest() == compute_adam_digest(whole)
 
 
 @pytest.mark.parametrize(("imputation", "chunk"), [("nri", 1), ("locf", 4), ("nri", 7)])
@@ -45,10 +60,7 @@ def test_groups_of_participants_give_the_whole_studys_datasets(
     for name, frame in demo_study.sdtm.items():
         _same(built.sdtm[name], frame, name)
     whole = demo_study.adam[imputation]
-    assert list(built.adam) == [*whole, "IE"]
-    for name, frame in whole.items():
-        _same(built.adam[name], frame, name)
-    _same(built.adam["IE"], demo_study.sdtm["IE"], "IE")
+    _same_analysed(built, {**whole, "IE": demo_study.sdtm["IE"]})
     assert built.data_cut == demo_study.captured.data_cut
     assert built.synthetic is True
     assert set(seconds) == {"load_captured", "build_sdtm", "build_adam"}
@@ -63,8 +75,7 @@ def test_groups_of_participants_give_the_whole_studys_datasets(
 def test_a_study_within_one_group_is_built_at_once(demo_study: Any) -> None:
     with demo_study.factory() as session:
         built = build_analysed(session, demo_study.protocol, imputation="nri")
-    for name, frame in demo_study.adam["nri"].items():
-        _same(built.adam[name], frame, name)
+    _same_analysed(built, {**demo_study.adam["nri"], "IE": demo_study.sdtm["IE"]})
     assert list(built.sdtm) == ["IE"]
 
 
@@ -112,3 +123,20 @@ def test_concat_sorted_sorts_parts_out_of_order_stably() -> None:
     assert concat_sorted(parts, ["USUBJID"]).rows() == [("A", 4), ("A", 3), ("B", 1), ("C", 2)]
     in_order = concat_sorted([parts[1], parts[2], parts[0]], ["USUBJID"])
     assert in_order.rows() == [("A", 4), ("A", 3), ("B", 1), ("C", 2)]
+
+
+def test_report_counts_and_hashes_the_datasets_in_full(demo_study: Any) -> None:
+    from datetime import UTC, datetime
+
+    from psotrial.reports.build import build_report, load_report_data
+
+    with demo_study.factory() as session:
+        data = load_report_data(
+            session, demo_study.protocol, imputation="nri", now=datetime(2026, 9, 1, tzinfo=UTC)
+        )
+    whole = {**demo_study.adam["nri"], "IE": demo_study.sdtm["IE"]}
+    assert data.adam["ADPASI"].height < whole["ADPASI"].height
+    built = build_report(data, pdf=False)
+    assert built.digest == compute_adam_digest(whole)
+    assert f"ADPASI ({whole['ADPASI'].height} records)" in built.html
+    assert built.digest in built.html

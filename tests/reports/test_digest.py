@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
+import pytest
 
-from psotrial.reports.digest import canonical_adam, compute_adam_digest
+from psotrial.reports.digest import (
+    canonical_adam,
+    compute_adam_digest,
+    compute_adam_digest_of_parts,
+)
 
 ADSL = pl.DataFrame(
     {
@@ -50,3 +56,40 @@ def test_digest_changes_with_any_value_null_or_empty() -> None:
     assert base not in digests
     assert len(digests) == 3
     assert compute_adam_digest({"ADSL2": ADSL}) != base
+
+
+def _pieces(*frames: pl.DataFrame) -> list[Callable[[], pl.DataFrame]]:
+    return [lambda frame=frame: frame for frame in frames]
+
+
+BDS = pl.DataFrame(
+    {
+        "USUBJID": ["S-1", "S-1", "S-2", "S-3", "S-3", None],
+        "AVAL": [2.5, None, 1.0, 0.1, 0.1, 7.0],
+        "ADT": [date(2026, 1, 2), None, None, date(2026, 3, 1), date(2026, 3, 1), None],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [
+        [(0, 6)],  # one piece
+        [(0, 2), (2, 1), (3, 3)],  # groups of subjects in order: hashed piece by piece
+        [(0, 0), (0, 2), (2, 0), (2, 4)],  # empty pieces, first and between
+        [(2, 4), (0, 2)],  # out of order: hashed whole
+        [(0, 3), (2, 4)],  # overlapping rows across pieces: hashed whole
+    ],
+)
+def test_digest_of_parts_is_the_digest_of_the_whole(cuts: list[tuple[int, int]]) -> None:
+    pieces = _pieces(*(BDS.slice(start, length) for start, length in cuts))
+    whole = pl.concat([load() for load in pieces])
+    expected = compute_adam_digest({"ADSL": ADSL, "ADBDS": whole})
+    got = compute_adam_digest_of_parts({"ADSL": _pieces(ADSL), "ADBDS": pieces})
+    assert got == expected
+
+
+def test_digest_of_empty_parts_is_the_digest_of_the_empty_dataset() -> None:
+    empty = BDS.clear()
+    expected = compute_adam_digest({"ADBDS": empty})
+    assert compute_adam_digest_of_parts({"ADBDS": _pieces(empty, empty)}) == expected

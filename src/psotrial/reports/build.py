@@ -8,10 +8,12 @@ HTML -> PDF. Each step is announced through ``on_step`` so a caller can show pro
 
 from __future__ import annotations
 
+import io
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 import polars as pl
@@ -76,14 +78,87 @@ built in groups of this many: the same datasets, with a bounded peak memory)."""
 
 @dataclass(frozen=True)
 class Analysed:
-    """The analysed datasets of a study (ADaM and SDTM IE) and what the report needs."""
+    """The analysed datasets of a study (ADaM and SDTM IE) and what the report needs.
+
+    ``adam`` is what ``build_analysis`` and the report's figures and listings read: every
+    dataset as ``build_adam`` gives it, except ADPASI and ADQS, which keep only the
+    parameters the analysis reads (``stats.build.ANALYSED_PARAMS``: 6% and 40% of their
+    rows). The datasets in full, as built, are kept compressed: :meth:`full_adam` gives
+    them, :meth:`compute_digest` hashes them and ``records`` counts their rows.
+    """
 
     adam: dict[str, pl.DataFrame]
-    """ADSL, ADPASI, ADQS, ADLB, ADAE, ADTTE (as ``build_adam`` gives them) and IE."""
+    """ADSL, ADPASI, ADQS, ADLB, ADAE, ADTTE (ADPASI and ADQS narrowed) and IE."""
     sdtm: dict[str, pl.DataFrame]
     """The SDTM datasets asked for (``keep_sdtm``), as ``build_sdtm`` gives them."""
     data_cut: date
     synthetic: bool
+    records: dict[str, int]
+    """Rows of each dataset in full (``adam``'s keys)."""
+    packed: _PackedDatasets
+
+    def full_adam(self) -> dict[str, pl.DataFrame]:
+        """Every dataset of ``adam`` in full, as ``build_adam`` of the whole study gives it."""
+        return {name: self.packed.load(name) for name in self.adam}
+
+    def compute_digest(self) -> str:
+        """:func:`~psotrial.reports.digest.compute_adam_digest` of :meth:`full_adam`,
+        a group of participants at a time."""
+        from psotrial.reports.digest import compute_adam_digest_of_parts
+
+        return compute_adam_digest_of_parts({name: self.packed.loaders(name) for name in self.adam})
+
+
+class _PackedDatasets:
+    """Datasets held as zstd-compressed Arrow IPC, a group of subjects per piece.
+
+    A BDS dataset in polars is mostly 16-byte string views; compressed it is about 1% of
+    that (ADPASI of 2,000 participants: ~1 MB against ~270 MB), so the whole study's
+    datasets cost almost nothing to keep beside the narrowed ones the analysis reads.
+    """
+
+    def __init__(self) -> None:
+        self._pieces: dict[str, list[bytes]] = {}
+
+    def add(self, datasets: Mapping[str, pl.DataFrame]) -> None:
+        for name, frame in datasets.items():
+            buffer = io.BytesIO()
+            frame.write_ipc(buffer, compression="zstd")
+            self._pieces.setdefault(name, []).append(buffer.getvalue())
+
+    def loaders(self, name: str) -> list[Callable[[], pl.DataFrame]]:
+        return [partial(_read_ipc, piece) for piece in self._pieces[name]]
+
+    def load(self, name: str) -> pl.DataFrame:
+        from psotrial.sdtm.conform import concat_sorted
+
+        return concat_sorted([load() for load in self.loaders(name)], ["USUBJID"])
+
+
+def _read_ipc(piece: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(piece))
+
+
+def _narrow(adam: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """``adam`` with ADPASI and ADQS reduced to the parameters the analysis reads."""
+    from psotrial.stats.build import ANALYSED_PARAMS
+
+    narrowed = {}
+    for name, frame in adam.items():
+        params = ANALYSED_PARAMS.get(name)
+        if params is not None:
+            # A copy, not a filtered view: the kept rows must not hold the whole
+            # dataset's string buffers in memory.
+            frame = _compact(frame.filter(pl.col("PARAMCD").is_in(params)))
+        narrowed[name] = frame
+    return narrowed
+
+
+def _compact(frame: pl.DataFrame) -> pl.DataFrame:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
 
 def build_analysed(
@@ -102,11 +177,12 @@ def build_analysed(
 
     A study of at most ``chunk`` participants (or ``chunk=None``) is read and built at
     once. A larger one is read in groups of ``chunk`` participants taken in USUBJID order;
-    each group's subject-level SDTM and its ADaM are built, and only the ADaM and the SDTM
-    datasets in ``keep_sdtm`` are kept; the groups' datasets are then appended in order,
-    and the study-level datasets (TA, TE, TV, TI, TS) are built once from every subject.
-    Every subject-level derivation reads one subject at a time, and the data cut is the
-    whole study's, so the result is identical (tests/reports/test_build_chunks.py).
+    each group's subject-level SDTM and its ADaM are built, and only the ADaM (narrowed,
+    and compressed in full: see :class:`Analysed`) and the SDTM datasets in ``keep_sdtm``
+    are kept; the groups' datasets are then appended in order, and the study-level
+    datasets (TA, TE, TV, TI, TS) are built once from every subject. Every subject-level
+    derivation reads one subject at a time, and the data cut is the whole study's, so the
+    result is identical (tests/reports/test_build_chunks.py).
 
     Args:
         seconds: if given, the seconds spent in each step are added to it under
@@ -128,6 +204,7 @@ def build_analysed(
     spent = seconds if seconds is not None else {}
     clock = _Clock(spent, on_step)
     mode = cast(Imputation, imputation)
+    packed = _PackedDatasets()
     with clock("load_captured"):
         participants = None if chunk is None else load_participants(session, protocol)
     if participants is None or participants.height <= max(chunk or 0, 1):
@@ -136,10 +213,14 @@ def build_analysed(
         with clock("build_sdtm"):
             sdtm = build_sdtm(captured, protocol)
         with clock("build_adam"):
-            adam = dict(build_adam(sdtm, protocol, imputation=mode))
+            whole = {**build_adam(sdtm, protocol, imputation=mode), "IE": sdtm["IE"]}
+            packed.add(whole)
+            adam = _narrow(whole)
+            records = {name: frame.height for name, frame in whole.items()}
+            del whole
         synthetic = bool(captured.study["synthetic"][0]) if captured.study.height else False
         kept = {name: sdtm[name] for name in keep_sdtm}
-        return Analysed({**adam, "IE": sdtm["IE"]}, kept, captured.data_cut, synthetic)
+        return Analysed(adam, kept, captured.data_cut, synthetic, records, packed)
     assert chunk is not None
     with clock("load_captured"):
         cut = data_cut if data_cut is not None else load_data_cut(session, protocol)
@@ -148,6 +229,7 @@ def build_analysed(
     sdtm_parts: dict[str, list[pl.DataFrame]] = {name: [] for name in subject_names}
     adam_parts: list[dict[str, pl.DataFrame]] = []
     subjects: list[pl.DataFrame] = []
+    records = {}
     synthetic = False
     for start in range(0, len(order), chunk):
         with clock("load_captured"):
@@ -159,7 +241,12 @@ def build_analysed(
             part = build_subject_sdtm(captured, protocol)
         del captured
         with clock("build_adam"):
-            adam_parts.append(build_adam(part.datasets, protocol, imputation=mode))
+            group = build_adam(part.datasets, protocol, imputation=mode)
+            packed.add(group)
+            for name, frame in group.items():
+                records[name] = records.get(name, 0) + frame.height
+            adam_parts.append(_narrow(group))
+            del group
         subjects.append(part.subjects)
         for name in subject_names:
             sdtm_parts[name].append(part.datasets[name])
@@ -171,8 +258,10 @@ def build_analysed(
         sdtm = {name: concat_subject_sdtm(parts, name) for name, parts in sdtm_parts.items()}
         if any(name in STUDY_DATASETS for name in keep_sdtm):
             sdtm |= build_study_sdtm(protocol, pl.concat(subjects), cut)
+    packed.add({"IE": sdtm["IE"]})
+    records["IE"] = sdtm["IE"].height
     kept = {name: sdtm[name] for name in keep_sdtm}
-    return Analysed({**adam, "IE": sdtm["IE"]}, kept, cut, synthetic)
+    return Analysed({**adam, "IE": sdtm["IE"]}, kept, cut, synthetic, records, packed)
 
 
 _STEP_NAMES = {
@@ -254,20 +343,27 @@ def load_report_data(
     # of the CONSORT diagram, which no ADaM dataset carries. It is hashed with the rest.
     on_step(REPORT_STEPS[3])
     analysis = build_analysis(built.adam, protocol, data_cut=built.data_cut)
-    return ReportData(analysis, built.adam, protocol, built.synthetic, now)
+    return ReportData(
+        analysis,
+        built.adam,
+        protocol,
+        built.synthetic,
+        now,
+        records=built.records,
+        digest_of=built.compute_digest,
+    )
 
 
 def build_report(data: ReportData, *, pdf: bool = True, on_step: OnStep = _ignore) -> BuiltReport:
     """Render the figures, the HTML (document and web body) and, with ``pdf``, the PDF."""
     from psotrial.reports.charts import build_report_figures
-    from psotrial.reports.digest import compute_adam_digest
-    from psotrial.reports.html import render_report_html
+    from psotrial.reports.html import compute_report_digest, render_report_html
     from psotrial.reports.pdf import render_report_pdf
 
     on_step(REPORT_STEPS[4])
     figures = build_report_figures(data.analysis, data.adam, data.protocol)
     on_step(REPORT_STEPS[5])
-    digest = compute_adam_digest(data.adam)
+    digest = compute_report_digest(data)
     html = render_report_html(data, figures=figures, digest=digest)
     body = render_report_html(data, standalone=False, figures=figures, digest=digest)
     document = None

@@ -14,7 +14,7 @@ response at every visit, safety, protocol deviations, listings, methods.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
@@ -35,6 +35,7 @@ __all__ = [
     "ReportData",
     "ReportSection",
     "build_report_environment",
+    "compute_report_digest",
     "render_report_html",
     "report_stylesheet",
 ]
@@ -64,6 +65,9 @@ class ReportData:
 
     ``adam`` holds the datasets given to ``build_analysis``: the ADaM datasets and, when
     present, SDTM IE (screen-failure reasons); all of them are hashed on the title page.
+    When ``adam`` holds only what the analysis reads (``build_analysed``: ADPASI and ADQS
+    narrowed to the analysed parameters), ``records`` gives each dataset's rows in full and
+    ``digest_of`` computes the SHA-256 of the datasets in full.
 
     ``generated_at`` is passed in (the report never reads the clock itself), so the same
     inputs give the same document.
@@ -74,6 +78,15 @@ class ReportData:
     protocol: Protocol
     synthetic: bool
     generated_at: datetime
+    records: Mapping[str, int] | None = None
+    digest_of: Callable[[], str] | None = None
+
+
+def compute_report_digest(data: ReportData) -> str:
+    """The SHA-256 of the analysed datasets in full (see :class:`ReportData`)."""
+    if data.digest_of is not None:
+        return data.digest_of()
+    return compute_adam_digest(data.adam)
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,11 @@ def render_report_html(
     )
     sections = _sections(analysis)
     ae_listing, listing_note = _ae_listing(data.adam)
+    records = (
+        data.records
+        if data.records is not None
+        else {name: frame.height for name, frame in data.adam.items()}
+    )
     data_cut: date | None = analysis.data_cut
     context: dict[str, Any] = {
         "a": analysis,
@@ -208,10 +226,8 @@ def render_report_html(
         "data_cut": data_cut.isoformat() if data_cut else "not stated",
         "generated_at": data.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "imputation_text": _IMPUTATIONS.get(analysis.imputation, analysis.imputation),
-        "dataset_rows": ", ".join(
-            f"{name} ({frame.height} records)" for name, frame in sorted(data.adam.items())
-        ),
-        "digest": digest or compute_adam_digest(data.adam),
+        "dataset_rows": ", ".join(f"{name} ({records[name]} records)" for name in sorted(records)),
+        "digest": digest or compute_report_digest(data),
         "sections": sections,
         "figures": figures,
         "figure_numbers": _figure_numbers(sections, figures),

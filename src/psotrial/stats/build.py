@@ -48,7 +48,7 @@ from psotrial.stats.safety import (
 )
 from psotrial.stats.survival import build_kaplan_meier
 
-__all__ = ["MEASURES", "build_analysis", "build_safety"]
+__all__ = ["ANALYSED_PARAMS", "MEASURES", "build_analysis", "build_safety"]
 
 MEASURES: tuple[str, ...] = (
     "pasi_improvement_pct",
@@ -65,6 +65,9 @@ MEASURES: tuple[str, ...] = (
 _DEFAULT_WEEK = 12
 _PASI_PARAMS = ("PASITOT", "PASIIMPR")
 _QS_PARAMS = ("DLQITOT", "ITCHVAS", "BSA", "SASRAW", "SDSRAW")
+ANALYSED_PARAMS: Mapping[str, tuple[str, ...]] = {"ADPASI": _PASI_PARAMS, "ADQS": _QS_PARAMS}
+"""The only parameters (PARAMCD) of ADPASI and ADQS that ``build_analysis`` reads; the
+PASI items and the subscales are most of the rows. A caller may keep only these rows."""
 
 
 def _header(outcome: Outcome | None) -> OutcomeHeader | None:

@@ -145,7 +145,11 @@ def build_continuous_outcome(
     unit = None
     if "AVALU" in data.columns and param_rows.height:
         unit = param_rows["AVALU"].drop_nulls().first()
-    baseline = param_rows.filter(pl.col("ABLFL") == "Y").unique("USUBJID", keep="first")
+    # In input order: a float mean depends on the order of its terms, and unique() without
+    # maintain_order returns a different order from run to run (the last digits varied).
+    baseline = param_rows.filter(pl.col("ABLFL") == "Y").unique(
+        "USUBJID", keep="first", maintain_order=True
+    )
     at_visit = filter_analysis_records(data, paramcd).filter(pl.col("AVISIT") == avisit)
     value_rows = at_visit
     if value_paramcd is not None:
