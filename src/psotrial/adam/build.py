@@ -3,8 +3,8 @@
 The program reads as admiral's templates do, a list of derivations per dataset:
 
 1. ADSL core (DM, EX, DS and every dated domain for LSTALVDT);
-2. ADPASI without imputation, whose baselines decide FASFL and whose week-12 analysis
-   records decide PPROTFL;
+2. the observed ADPASI records (the core of ADPASI without imputation), whose baselines
+   decide FASFL and whose week-12 analysis records decide PPROTFL;
 3. ADPASI and ADQS with the chosen imputation, ADLB, ADAE;
 4. ADSL baseline characteristics from ADPASI, ADQS and VS;
 5. each dataset sorted, sequenced (ASEQ), given its ADSL variables, and reduced to its
@@ -77,9 +77,10 @@ def build_adam(
     # The observed core is built once: the populations add FASFL/PPROTFL, never TRTSDT or
     # TRTEDT, the only ADSL variables it reads.
     core = build_adpasi_core(sdtm, protocol, adsl=adsl)
-    observed = build_adpasi(sdtm, protocol, adsl=adsl, imputation="none", core=core)
-    adsl = derive_vars_adsl_populations(adsl, adpasi=observed, protocol=protocol)
-    del observed
+    # FASFL and PPROTFL read only the observed PASITOT records' ABLFL, ANL01FL, DTYPE and
+    # AVISIT, which the core holds as ADPASI without imputation has them: the CRIT flags
+    # and PASIIMPR records that pass would add are never read.
+    adsl = derive_vars_adsl_populations(adsl, adpasi=core, protocol=protocol)
     adpasi = build_adpasi(sdtm, protocol, adsl=adsl, imputation=imputation, core=core)
     del core
     adqs = build_adqs(sdtm, protocol, adsl=adsl, imputation=imputation)
