@@ -147,18 +147,12 @@ def _narrow(adam: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     for name, frame in adam.items():
         params = ANALYSED_PARAMS.get(name)
         if params is not None:
-            # A copy, not a filtered view: the kept rows must not hold the whole
-            # dataset's string buffers in memory.
-            frame = _compact(frame.filter(pl.col("PARAMCD").is_in(params)))
+            # The filtered rows share the whole dataset's long-string buffers; copying
+            # them out (an IPC round trip) cost 0.23 s of CPU per group of 2,000 and did
+            # not lower the 10k peak RSS (1,343 MB without it).
+            frame = frame.filter(pl.col("PARAMCD").is_in(params))
         narrowed[name] = frame
     return narrowed
-
-
-def _compact(frame: pl.DataFrame) -> pl.DataFrame:
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="uncompressed")
-    buffer.seek(0)
-    return pl.read_ipc(buffer)
 
 
 def build_analysed(
