@@ -73,8 +73,11 @@ def optional_page_login(
     return login
 
 
-def page_login(login: Annotated[Login | None, Depends(optional_page_login)]) -> Login:
-    """The logged-in user of a page; NotAuthenticated sends the browser to the login page."""
+async def page_login(login: Annotated[Login | None, Depends(optional_page_login)]) -> Login:
+    """The logged-in user of a page; NotAuthenticated sends the browser to the login page.
+
+    A coroutine: it only checks, and FastAPI would run a plain function in a worker thread.
+    """
     if login is None:
         raise NotAuthenticated("please log in")
     return login

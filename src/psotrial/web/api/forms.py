@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 
 from psotrial.capture.access import check_may_change, find_participant
@@ -27,7 +28,7 @@ from psotrial.jsoncodec import loads_exact
 from psotrial.protocol import FormSpec, Protocol
 from psotrial.web.api.instrument_data import api_data, api_scores, form_data, rename_field_errors
 from psotrial.web.api.participants import Pid
-from psotrial.web.api.schemas import NO_NUL, Request, errors
+from psotrial.web.api.schemas import NO_NUL, Request, errors, json_response
 from psotrial.web.auth import ApiLogin
 from psotrial.web.state import WebState, get_state
 
@@ -119,20 +120,25 @@ def _check_bounds(value: Any, depth: int) -> int:
     return 1
 
 
-@router.get("/{pid}/visits/{visit}/forms/{form}", responses=errors(401, 404, 422))
+@router.get(
+    "/{pid}/visits/{visit}/forms/{form}", response_model=FormOut, responses=errors(401, 404, 422)
+)
 def show_form(
     pid: Pid, visit: VisitCode, form: FormCode, login: ApiLogin, state: State, repeat: Repeat = 0
-) -> FormOut:
+) -> Response:
     """A form's data and scores. Every role that can see the participant may read it."""
     with state.factory() as session:
         participant = find_participant(session, login.actor, pid)
         spec = form_at_visit(state.protocol, visit, form, repeat)
         entry = find_entry(session, participant, visit, form, repeat)
-        out: FormOut = _form_out(spec, participant, visit, repeat, entry)
-        return out
+        return json_response(_form_out(spec, participant, visit, repeat, entry))
 
 
-@router.put("/{pid}/visits/{visit}/forms/{form}", responses=errors(400, 401, 403, 404, 409, 422))
+@router.put(
+    "/{pid}/visits/{visit}/forms/{form}",
+    response_model=SavedFormOut,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
 def save_form(
     pid: Pid,
     visit: VisitCode,
@@ -141,7 +147,7 @@ def save_form(
     login: ApiLogin,
     state: State,
     repeat: Repeat = 0,
-) -> SavedFormOut:
+) -> Response:
     """Save a form (coordinators and investigators of the participant's site).
 
     Answers 200 with the new version and scores; 409 when ``version`` is stale (nothing
@@ -180,7 +186,7 @@ def save_form(
             changed=list(saved.changed),
             queries_opened=list(saved.queries),
         )
-        return out_saved
+        return json_response(out_saved)
 
 
 def form_at_visit(protocol: Protocol, visit: str, form: str, repeat: int) -> FormSpec:

@@ -17,7 +17,7 @@ from psotrial.errors import FieldError, PermissionDenied
 from psotrial.web.auth import PageLogin, check_csrf, optional_page_login
 from psotrial.web.i18n import LANGUAGES, N_
 from psotrial.web.security import CSRF_COOKIE, SESSION_COOKIE, new_csrf_cookie, tokens_match
-from psotrial.web.state import WebState, get_state
+from psotrial.web.state import WebState, get_state, state_of
 from psotrial.web.templating import render
 
 __all__ = ["router"]
@@ -60,7 +60,7 @@ def _login_page(
         cookie,
         httponly=True,
         samesite="strict",
-        secure=get_state(request).settings.secure_cookies,
+        secure=state_of(request).settings.secure_cookies,
         path="/login",
     )
     return response
