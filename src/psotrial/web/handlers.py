@@ -29,6 +29,7 @@ from psotrial.errors import (
     ScoringError,
     StateError,
 )
+from psotrial.web.auth import refuse_dead_bearer
 
 __all__ = ["error_body", "install_handlers", "status_of"]
 
@@ -120,6 +121,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # The route, which asks whether the bearer token is live, never ran: ask here, so
+        # that a dead token is refused (401) before its input is judged (422).
+        try:
+            await refuse_dead_bearer(request)
+        except NotAuthenticated as refused:
+            return await psotrial_error(request, refused)
         errors = exc.errors()
         if any(error.get("type") == "json_invalid" for error in errors):
             message = "the request body is not valid JSON"

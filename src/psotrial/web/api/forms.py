@@ -29,7 +29,7 @@ from psotrial.protocol import FormSpec, Protocol
 from psotrial.web.api.instrument_data import api_data, api_scores, form_data, rename_field_errors
 from psotrial.web.api.participants import Pid
 from psotrial.web.api.schemas import NO_NUL, Request, errors, json_response
-from psotrial.web.auth import ApiLogin
+from psotrial.web.auth import ApiBearer
 from psotrial.web.state import WebState, get_state
 
 __all__ = ["FormOut", "FormSave", "SavedFormOut", "form_at_visit", "router"]
@@ -124,11 +124,12 @@ def _check_bounds(value: Any, depth: int) -> int:
     "/{pid}/visits/{visit}/forms/{form}", response_model=FormOut, responses=errors(401, 404, 422)
 )
 def show_form(
-    pid: Pid, visit: VisitCode, form: FormCode, login: ApiLogin, state: State, repeat: Repeat = 0
+    pid: Pid, visit: VisitCode, form: FormCode, bearer: ApiBearer, state: State, repeat: Repeat = 0
 ) -> Response:
     """A form's data and scores. Every role that can see the participant may read it."""
     with state.factory() as session:
-        participant = find_participant(session, login.actor, pid)
+        actor = bearer.login(session).actor
+        participant = find_participant(session, actor, pid)
         spec = form_at_visit(state.protocol, visit, form, repeat)
         entry = find_entry(session, participant, visit, form, repeat)
         return json_response(_form_out(spec, participant, visit, repeat, entry))
@@ -144,7 +145,7 @@ def save_form(
     visit: VisitCode,
     form: FormCode,
     body: FormSave,
-    login: ApiLogin,
+    bearer: ApiBearer,
     state: State,
     repeat: Repeat = 0,
 ) -> Response:
@@ -154,8 +155,8 @@ def save_form(
     is overwritten) or the form is locked; 422 with ``fields`` naming each invalid item
     (nothing is written), or when a change to complete data gives no ``reason``.
     """
-    actor = login.actor
     with transaction(state.factory) as session:
+        actor = bearer.login(session).actor
         participant = find_participant(session, actor, pid)
         check_may_change(actor, participant, "enter_data")
         spec = form_at_visit(state.protocol, visit, form, repeat)

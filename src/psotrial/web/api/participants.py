@@ -29,7 +29,7 @@ from psotrial.db.engine import transaction
 from psotrial.errors import FieldError
 from psotrial.jsoncodec import to_json
 from psotrial.web.api.schemas import NO_NUL, Request, errors
-from psotrial.web.auth import ApiLogin
+from psotrial.web.auth import ApiBearer
 from psotrial.web.state import WebState, get_state
 
 __all__ = [
@@ -203,7 +203,7 @@ class AuditOut(BaseModel):
 
 @router.get("", responses=errors(401, 422))
 def list_participants_api(
-    login: ApiLogin,
+    bearer: ApiBearer,
     state: State,
     site: Annotated[str | None, Query(max_length=8, pattern=NO_NUL)] = None,
     status: Annotated[Status | None, Query()] = None,
@@ -219,12 +219,13 @@ def list_participants_api(
     """The participants of the caller's sites (every site for monitors, data managers,
     statisticians and admins), optionally narrowed by site, status and search text."""
     with state.factory() as session:
-        rows = list_participants(session, login.actor, site=site, status=status, search=search)
+        actor = bearer.login(session).actor
+        rows = list_participants(session, actor, site=site, status=status, search=search)
     return ParticipantList(participants=[_list_item(row) for row in rows])
 
 
 @router.post("", status_code=201, responses=errors(400, 401, 403, 404, 409, 422))
-def create_participant(body: NewParticipant, login: ApiLogin, state: State) -> ParticipantOut:
+def create_participant(body: NewParticipant, bearer: ApiBearer, state: State) -> ParticipantOut:
     """Register a screening candidate (coordinators and investigators of the site).
 
     The answer's ``id`` is the new **screening number** (``GZ01-S001``): a candidate gets
@@ -232,26 +233,28 @@ def create_participant(body: NewParticipant, login: ApiLogin, state: State) -> P
     on ``id`` is that code. Both stay valid in paths.
     """
     with transaction(state.factory) as session:
+        actor = bearer.login(session).actor
         participant = register_candidate(
             session,
-            actor=login.actor,
+            actor=actor,
             site=body.site,
             screening_date=body.screening_date,
             planned_first_infusion=body.planned_first_infusion,
             now=state.clock(),
         )
         overview = participant_overview(
-            session, login.actor, participant.screening_number, state.protocol
+            session, actor, participant.screening_number, state.protocol
         )
     return _participant_out(overview)
 
 
 @router.get("/{pid}", responses=errors(401, 404, 422))
-def show_participant(pid: Pid, login: ApiLogin, state: State) -> ParticipantDetail:
+def show_participant(pid: Pid, bearer: ApiBearer, state: State) -> ParticipantDetail:
     """A participant's casebook: every visit of the protocol with its calendar and the
     codes and statuses of its forms."""
     with state.factory() as session:
-        overview = participant_overview(session, login.actor, pid, state.protocol)
+        actor = bearer.login(session).actor
+        overview = participant_overview(session, actor, pid, state.protocol)
     return ParticipantDetail(
         **_participant_out(overview).model_dump(),
         visits=[
@@ -292,7 +295,7 @@ def show_participant(pid: Pid, login: ApiLogin, state: State) -> ParticipantDeta
 
 
 @router.post("/{pid}/transitions", responses=errors(400, 401, 403, 404, 409, 422))
-def change_status(pid: Pid, body: StatusChange, login: ApiLogin, state: State) -> ParticipantOut:
+def change_status(pid: Pid, body: StatusChange, bearer: ApiBearer, state: State) -> ParticipantOut:
     """Move a participant along its lifecycle::
 
         screening -> screen_failed | enrolled -> on_treatment -> follow_up -> completed
@@ -302,8 +305,9 @@ def change_status(pid: Pid, body: StatusChange, login: ApiLogin, state: State) -
     coordinators and investigators of the site. A step the lifecycle does not allow, or
     enrolling a candidate who is not eligible, answers 409 naming the reason.
     """
-    actor, now = login.actor, state.clock()
+    now = state.clock()
     with transaction(state.factory) as session:
+        actor = bearer.login(session).actor
         participant = find_participant(session, actor, pid, for_update=True)
         on = body.on or compute_site_today(now, participant.site.timezone)
         if body.to == "enrolled":
@@ -342,7 +346,7 @@ def change_status(pid: Pid, body: StatusChange, login: ApiLogin, state: State) -
 @router.get("/{pid}/audit", responses=errors(401, 404, 422))
 def show_audit(
     pid: Pid,
-    login: ApiLogin,
+    bearer: ApiBearer,
     state: State,
     visit: Annotated[str | None, Query(max_length=8, pattern=NO_NUL)] = None,
     form: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
@@ -352,7 +356,8 @@ def show_audit(
     new value, and the reason for a change. Narrow by visit, form and item (the protocol's
     item names, e.g. ``head.erythema``; ``_status`` is a form's status)."""
     with state.factory() as session:
-        participant = find_participant(session, login.actor, pid)
+        actor = bearer.login(session).actor
+        participant = find_participant(session, actor, pid)
         events = item_history(session, participant.id, visit=visit, form=form, item=item)
         label = participant.participant_code or participant.screening_number
     return AuditOut(

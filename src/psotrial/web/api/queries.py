@@ -27,7 +27,7 @@ from psotrial.db.models import Query as QueryModel
 from psotrial.errors import FieldError, NotFoundError
 from psotrial.web.api.forms import form_at_visit
 from psotrial.web.api.schemas import NO_NUL, Request, errors
-from psotrial.web.auth import ApiLogin
+from psotrial.web.auth import ApiBearer
 from psotrial.web.state import WebState, get_state
 
 __all__ = ["QueryAnswer", "QueryClose", "QueryList", "QueryNew", "QueryOut", "router"]
@@ -96,7 +96,7 @@ class QueryClose(Request):
 
 @router.get("", responses=errors(401, 422))
 def list_queries_api(
-    login: ApiLogin,
+    bearer: ApiBearer,
     state: State,
     status: Annotated[Literal["open", "answered", "closed"] | None, Query()] = None,
     site: Annotated[str | None, Query(max_length=8, pattern=NO_NUL)] = None,
@@ -108,9 +108,10 @@ def list_queries_api(
     """Queries of the caller's sites, narrowed by status, site, participant, visit, form
     and item."""
     with state.factory() as session:
+        actor = bearer.login(session).actor
         rows = list_queries(
             session,
-            actor=login.actor,
+            actor=actor,
             status=status,
             site=site,
             pid=participant,
@@ -122,10 +123,10 @@ def list_queries_api(
 
 
 @router.post("", status_code=201, responses=errors(400, 401, 403, 404, 422))
-def raise_query(body: QueryNew, login: ApiLogin, state: State) -> QueryOut:
+def raise_query(body: QueryNew, bearer: ApiBearer, state: State) -> QueryOut:
     """Raise a query (coordinators, investigators, monitors and data managers)."""
-    actor = login.actor
     with transaction(state.factory) as session:
+        actor = bearer.login(session).actor
         participant = find_participant(session, actor, body.participant)
         entry, item = None, body.item
         if body.form is not None:
@@ -161,26 +162,26 @@ def raise_query(body: QueryNew, login: ApiLogin, state: State) -> QueryOut:
 
 @router.post("/{query_id}/answer", responses=errors(400, 401, 403, 404, 409, 422))
 def answer_query_api(
-    query_id: QueryId, body: QueryAnswer, login: ApiLogin, state: State
+    query_id: QueryId, body: QueryAnswer, bearer: ApiBearer, state: State
 ) -> QueryOut:
     """Answer an open query (coordinators and investigators of the site)."""
     with transaction(state.factory) as session:
-        participant = _visible_query(session, login.actor, query_id)
-        answer_query(
-            session, actor=login.actor, query_id=query_id, answer=body.answer, now=state.clock()
-        )
-        return _one(session, login.actor, participant, query_id)
+        actor = bearer.login(session).actor
+        participant = _visible_query(session, actor, query_id)
+        answer_query(session, actor=actor, query_id=query_id, answer=body.answer, now=state.clock())
+        return _one(session, actor, participant, query_id)
 
 
 @router.post("/{query_id}/close", responses=errors(400, 401, 403, 404, 409, 422))
-def close_query_api(query_id: QueryId, body: QueryClose, login: ApiLogin, state: State) -> QueryOut:
+def close_query_api(
+    query_id: QueryId, body: QueryClose, bearer: ApiBearer, state: State
+) -> QueryOut:
     """Close a query (monitors and data managers)."""
     with transaction(state.factory) as session:
-        participant = _visible_query(session, login.actor, query_id)
-        close_query(
-            session, actor=login.actor, query_id=query_id, note=body.note, now=state.clock()
-        )
-        return _one(session, login.actor, participant, query_id)
+        actor = bearer.login(session).actor
+        participant = _visible_query(session, actor, query_id)
+        close_query(session, actor=actor, query_id=query_id, note=body.note, now=state.clock())
+        return _one(session, actor, participant, query_id)
 
 
 def _visible_query(session: Session, actor: Actor, query_id: int) -> Participant:
