@@ -103,10 +103,12 @@ def resolve_session(session: Session | Connection, *, token: str, now: datetime)
     """The live session of ``token``, or None (unknown, revoked, expired, inactive user).
 
     Read from the database on every call, so a logout, a deactivation or an expiry takes
-    effect on the very next request. ``session`` may be a plain connection (the web
-    layer asks on every request and needs nothing of the ORM for it).
+    effect on the very next request. ``session`` may be a plain connection; a Session's
+    own connection runs the statement (in its transaction): the web layer asks on every
+    request, and the ORM's execute took twice the CPU of the statement for nothing here.
     """
-    rows = session.execute(_RESOLVE, {"digest": _digest(token), "now": now}).all()
+    connection = session.connection() if isinstance(session, Session) else session
+    rows = connection.execute(_RESOLVE, {"digest": _digest(token), "now": now}).all()
     if not rows:
         return None
     user_id, username, full_name, role, language, _ = rows[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,11 @@ __all__ = ["serve", "sites_app", "users_app"]
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 sites_app = typer.Typer(help="Sites of the study.", no_args_is_help=True)
 _ROLE_CHOICES = ", ".join(r for r in ROLES if r != "system")
+
+
+# Warnings and errors only; no access log: at level "warning" its lines were never written,
+# but uvicorn still built each one's arguments (issue 7).
+_UVICORN: dict[str, Any] = {"log_level": "warning", "access_log": False, "server_header": False}
 
 
 def serve(
@@ -55,7 +60,7 @@ def serve(
         if workers == 1:
             app = create_app(opened.settings, factory=opened.factory)
             typer.echo(f"psotrial serving {where}")
-            uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+            uvicorn.run(app, host=host, port=port, **_UVICORN)
             return
         typer.echo(f"psotrial serving {where} with {workers} worker processes")
     # Each worker process builds its own app and engine from the same environment
@@ -66,8 +71,7 @@ def serve(
         workers=workers,
         host=host,
         port=port,
-        log_level="warning",
-        server_header=False,
+        **_UVICORN,
     )
 
 

@@ -24,7 +24,6 @@ from psotrial.capture.entries import entry_values, find_entry, save_entry
 from psotrial.db.engine import transaction
 from psotrial.db.models import FormEntry, Participant
 from psotrial.errors import FieldError, FieldErrors, NotFoundError
-from psotrial.jsoncodec import loads_exact
 from psotrial.protocol import FormSpec, Protocol
 from psotrial.web.api.instrument_data import api_data, api_scores, form_data, rename_field_errors
 from psotrial.web.api.participants import Pid
@@ -236,7 +235,7 @@ def _form_out(
         form=spec.code,
         repeat=repeat,
         data=api_data(spec, stored),
-        scores=api_scores(spec, stored, loads_exact(entry.scores)),
+        scores=api_scores(spec, stored, entry.scores),
         status="locked" if entry.locked else entry.status,
         version=entry.version,
         updated_at=entry.updated_at,

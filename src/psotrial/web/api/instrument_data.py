@@ -31,7 +31,7 @@ from psotrial.instruments.dlqi import compute_dlqi
 from psotrial.instruments.itch import compute_itch
 from psotrial.instruments.pasi import compute_pasi
 from psotrial.instruments.zung import compute_zung
-from psotrial.jsoncodec import to_json
+from psotrial.jsoncodec import loads_exact, to_json
 from psotrial.protocol import FormSpec
 from psotrial.protocol.answers import nest_answers
 
@@ -91,16 +91,17 @@ def api_data(spec: FormSpec, stored: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def api_scores(spec: FormSpec, stored: Mapping[str, Any], stored_scores: Any) -> Any:
+def api_scores(spec: FormSpec, stored: Mapping[str, Any], stored_scores: str) -> Any:
     """The scores the API shows for stored answers: the ``psotrial score`` output for its
     instruments, computed from the exact stored values as the command reads its file.
 
     Answers the instrument cannot score yet (a draft) give ``{"not_scored": reason}``, as
-    capture stores them; other forms show capture's stored scores.
+    capture stores them; other forms show capture's stored scores (``stored_scores``, the
+    entry's JSON text, read only for them).
     """
     scorer = _SCORERS.get(spec.instrument or "")
     if scorer is None:
-        return to_json(stored_scores)
+        return to_json(loads_exact(stored_scores))
     if not stored:
         return {}
     scale = _ZUNG_SCALES.get(spec.instrument or "")
