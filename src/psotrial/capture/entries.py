@@ -122,17 +122,12 @@ class SavedEntry:
 def find_entry(
     session: Session, participant: Participant, visit: str, form: str, repeat: int = 0
 ) -> FormEntry | None:
-    """The stored entry of ``form`` at ``visit``, or None.
+    """The stored entry of ``form`` at ``visit``, or None."""
+    return session.scalars(_FIND_ENTRY, _entry_key(participant, visit, form, repeat)).first()
 
-    Whether it exists is asked first in a bare SELECT of its id (a first save, and every
-    form of an import, finds none): loading through the ORM costs three times as much.
-    Entries are inserted at once (never left pending in the session), and the columns
-    that identify one never change, so the bare SELECT sees what the ORM would.
-    """
-    key = {"participant_id": participant.id, "visit": visit, "form": form, "repeat": repeat}
-    if session.connection().execute(_ENTRY_ID, key).first() is None:
-        return None
-    return session.scalars(_FIND_ENTRY, key).first()
+
+def _entry_key(participant: Participant, visit: str, form: str, repeat: int) -> dict[str, Any]:
+    return {"participant_id": participant.id, "visit": visit, "form": form, "repeat": repeat}
 
 
 def entry_values(entry: FormEntry) -> dict[str, Any]:
@@ -182,7 +177,7 @@ def save_entry(
     # Changes pending in the session go first, as when every lookup here was an ORM query
     # (which flushes them): this save's own statements are plain ones.
     session.flush()
-    entry = find_entry(session, participant, visit, form, repeat)
+    entry = _find_for_save(session, participant, visit, form, repeat, base_version)
     current_version = entry.version if entry else 0
     if base_version != current_version:
         who = f" by {entry.updated_by} at {entry.updated_at:%Y-%m-%d %H:%M} UTC" if entry else ""
@@ -355,6 +350,28 @@ def _update_entry(session: Session, entry: FormEntry, **values: Any) -> None:
     session.connection().execute(_UPDATE_ENTRY, {"entry_id": entry.id, **values})
     for name, value in values.items():
         set_committed_value(entry, name, value)
+
+
+def _find_for_save(
+    session: Session,
+    participant: Participant,
+    visit: str,
+    form: str,
+    repeat: int,
+    base_version: int,
+) -> FormEntry | None:
+    """The entry a save changes, or None.
+
+    A first save (base version 0, and every form of an import) asks in a bare SELECT of the
+    id whether there is one: it rarely is, and loading through the ORM costs three times as
+    much. An edit, which expects one, loads it at once (one round trip, not two). Entries
+    are inserted at once (never left pending in the session), and the columns that
+    identify one never change, so the bare SELECT sees what the ORM would.
+    """
+    key = _entry_key(participant, visit, form, repeat)
+    if base_version == 0 and session.connection().execute(_ENTRY_ID, key).first() is None:
+        return None
+    return session.scalars(_FIND_ENTRY, key).first()
 
 
 def _lock_participant(session: Session, participant_id: int) -> None:
